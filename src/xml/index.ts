@@ -1,0 +1,2 @@
+export { type Attrs, Element, emptyAttrs, type Node, x } from './element.ts';
+export * from './namespaces.ts';
