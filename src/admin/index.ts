@@ -1,0 +1,12 @@
+import { createCommandRegistry } from './command-registry.ts';
+import { accountCommands } from './commands/account.ts';
+import { serverCommands } from './commands/server.ts';
+import { sessionCommands } from './commands/session.ts';
+
+export * from './command-registry.ts';
+export type * from './services.ts';
+
+/** Every command a node answers on its control port (and later on the HTTP admin API). */
+export function createAdminRegistry() {
+  return createCommandRegistry([...serverCommands, ...accountCommands, ...sessionCommands]);
+}

@@ -1,0 +1,61 @@
+/**
+ * What a running node exposes to operator commands. The node (src/node.ts) implements it;
+ * commands in src/admin/commands/ only ever see this interface, so the same command runs
+ * behind meerkatctl, the HTTP admin API, and in unit tests against a fake.
+ */
+export type NodeStatus = 'starting' | 'started' | 'stopping';
+
+export interface ListenerInfo {
+  kind: string;
+  ip: string;
+  port: number;
+}
+
+export interface FdLimit {
+  soft: number;
+  hard: number;
+}
+
+export interface NodeAdmin {
+  name: string;
+  pid: number;
+  version: string;
+  status(): NodeStatus;
+  startedAt: number;
+  dataDir: string;
+  logFile: string | undefined;
+  listeners(): ListenerInfo[];
+  fdLimit(): FdLimit | undefined;
+  stop(): Promise<void>;
+}
+
+export interface AccountAdmin {
+  register(user: string, host: string, password: string): Promise<'created' | 'exists'>;
+  unregister(user: string, host: string): Promise<boolean>;
+  changePassword(user: string, host: string, password: string): Promise<boolean>;
+  exists(user: string, host: string): Promise<boolean>;
+  checkPassword(user: string, host: string, password: string): Promise<boolean>;
+  list(host: string): Promise<string[]>;
+  hosts(): string[];
+}
+
+export interface SessionInfo {
+  jid: string;
+  ip: string;
+  transport: string;
+  priority: number;
+  connectedAt: number;
+}
+
+export interface SessionAdmin {
+  list(): SessionInfo[];
+  count(): number;
+  kick(jid: string, reason: string): Promise<boolean>;
+  sendMessage(from: string, to: string, body: string): Promise<void>;
+}
+
+export interface AdminServices {
+  node: NodeAdmin;
+  accounts: AccountAdmin;
+  sessions: SessionAdmin;
+}
