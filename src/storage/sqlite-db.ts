@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { BoundedCache } from './bounded-cache.ts';
 import { ScopedTx, type TxExecutor } from './scoped-tx.ts';
@@ -22,15 +23,20 @@ export class SqliteDb implements SqlDb {
   /** Marks async work running inside one of this db's transactions, to catch self-deadlock. */
   readonly #inTransaction = new AsyncLocalStorage<{ active: boolean }>();
   readonly #executor: TxExecutor;
+  readonly #busyTimeoutMs: number;
   #closed = false;
 
   constructor(cfg: SqliteConfig) {
+    this.#busyTimeoutMs = cfg.busyTimeoutMs ?? 5000;
     this.#conn = new Database(cfg.path);
     try {
       // WAL: readers don't block the writer, and a commit is one append (sqlite.org/wal.html).
       this.#conn.pragma('journal_mode = WAL');
       this.#conn.pragma(`synchronous = ${cfg.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      this.#conn.pragma(`busy_timeout = ${Math.trunc(cfg.busyTimeoutMs ?? 5000)}`);
+      // SQLite's own busy_timeout sleeps inside the synchronous call, blocking the event loop
+      // (and, with another connection of this process holding the lock, waiting for nothing):
+      // fail at once and retry asynchronously instead (#retryBusy).
+      this.#conn.pragma('busy_timeout = 0');
       this.#conn.pragma('foreign_keys = ON');
     } catch (err) {
       this.#conn.close();
@@ -68,7 +74,7 @@ export class SqliteDb implements SqlDb {
       const tx = new ScopedTx('sqlite', this.#executor);
       // IMMEDIATE takes the write lock now, so a second process can't make us fail mid-way
       // with SQLITE_BUSY when a read transaction tries to upgrade.
-      this.#conn.exec('BEGIN IMMEDIATE');
+      await this.#retryBusy(() => this.#conn.exec('BEGIN IMMEDIATE'));
       try {
         const result = await this.#inTransaction.run(scope, () => fn(tx));
         tx.end();
@@ -100,11 +106,25 @@ export class SqliteDb implements SqlDb {
       if (this.#closed) throw new Error('database is closed');
       return op();
     };
-    if (!this.#lock.idle) return this.#lock.run(guarded);
+    if (!this.#lock.idle) return this.#lock.run(() => this.#retryBusy(guarded));
     try {
       return Promise.resolve(guarded());
     } catch (err) {
-      return Promise.reject(err);
+      return isBusy(err) ? this.#retryBusy(guarded) : Promise.reject(err);
+    }
+  }
+
+  /** Retries `op` while another connection holds the write lock, up to busyTimeoutMs. */
+  async #retryBusy<T>(op: () => T): Promise<T> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        return op();
+      } catch (err) {
+        const left = deadline - Date.now();
+        if (!isBusy(err) || left <= 0) throw err;
+        await sleep(Math.min(wait, left));
+      }
     }
   }
 
@@ -131,6 +151,10 @@ export class SqliteDb implements SqlDb {
     const info = this.#statement(sql).run(...bindable(params));
     return { changes: info.changes };
   }
+}
+
+function isBusy(err: unknown): boolean {
+  return err instanceof Database.SqliteError && err.code === 'SQLITE_BUSY';
 }
 
 /** better-sqlite3 refuses booleans and undefined: bind them the way PostgreSQL stores them. */
