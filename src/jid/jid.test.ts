@@ -64,6 +64,15 @@ describe('parseJid: splitting and parts', () => {
     }
   });
 
+  test('width mapping cannot smuggle in an excluded character', () => {
+    assert.throws(() => parseJid('a\uff20b@example.com'), JidError);
+  });
+
+  test('ignorable and private-use code points are rejected in the resource', () => {
+    assert.throws(() => parseJid('a@example.com/x\u200dy'), JidError);
+    assert.throws(() => parseJid('a@example.com/x\ue000'), JidError);
+  });
+
   test('controls are rejected in every part', () => {
     assert.throws(() => parseJid('a\u0001@example.com'), JidError);
     assert.throws(() => parseJid('a@exa\u0001mple.com'), JidError);
@@ -93,6 +102,10 @@ describe('normalization', () => {
     assert.equal(parseJid('EXAMPLE.Com.').domain, 'example.com');
     assert.equal(parseJid('Mu\u0308nchen.DE').domain, 'münchen.de');
     assert.throws(() => parseJid('example.com..'), JidError);
+    assert.equal(
+      parseJid('\u4f8b\u3048\u3002\u30c6\u30b9\u30c8\u3002').domain,
+      '\u4f8b\u3048.\u30c6\u30b9\u30c8',
+    );
   });
 
   test('A-labels are carried as U-labels', () => {

@@ -89,16 +89,20 @@ export function enforceResourcepart(input: string): string | undefined {
 export function enforceDomainpart(input: string): string | undefined {
   if (input.length === 0 || input.length > MAX_PART_BYTES * 4) return undefined;
   if (input.charCodeAt(0) === 0x5b /* [ */) return enforceIpLiteral(input);
-  // RFC 7622 §3.2: one trailing label separator is stripped.
-  let s = input.endsWith('.') ? input.slice(0, -1) : input;
-  if (ASCII_ONLY.test(s)) {
-    s = s.toLowerCase();
+  if (ASCII_ONLY.test(input)) {
+    const s = stripTrailingDot(input).toLowerCase();
     if (!ASCII_HOSTNAME.test(s) || s.length > MAX_PART_BYTES) return undefined;
     // RFC 5891 §5.2: A-labels are carried as U-labels in the JID.
     return s.includes('xn--') ? aLabelsToULabels(s) : s;
   }
-  s = widthMap(s).replace(IDEOGRAPHIC_STOPS, '.').toLowerCase().normalize('NFC');
-  return checkUnicodeDomain(s);
+  // RFC 5895 mappings first, so that a trailing ideographic full stop counts as the dot.
+  const mapped = widthMap(input).replace(IDEOGRAPHIC_STOPS, '.').toLowerCase().normalize('NFC');
+  return checkUnicodeDomain(stripTrailingDot(mapped));
+}
+
+/** RFC 7622 §3.2: one trailing label separator is stripped. */
+function stripTrailingDot(s: string): string {
+  return s.endsWith('.') ? s.slice(0, -1) : s;
 }
 
 function enforceIpLiteral(input: string): string | undefined {

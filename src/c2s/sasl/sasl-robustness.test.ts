@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { deriveScramCredentials } from '../../auth/scram.ts';
+import { normalizeLocalpart } from '../../jid/index.ts';
 import { createSaslServer } from './mechanisms.ts';
-import { assertFailure, pencilSecrets, testDeps } from './test-support.ts';
+import { scramClient } from './scram-client.ts';
+import { assertFailure, exchange, pencilSecrets, testDeps } from './test-support.ts';
 import type { SaslStep } from './types.ts';
 
 const MECHS = ['SCRAM-SHA-1', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS', 'PLAIN'];
@@ -37,6 +40,34 @@ const scramish = fc
   .map((parts) => Buffer.from(parts.join(''), 'utf8'));
 
 const input = fc.oneof(fc.uint8Array({ maxLength: 200 }).map(Buffer.from), scramish);
+
+describe('round trips with our client', () => {
+  test('any enforceable username and any password authenticate, on both hashes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 10 }),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }),
+        fc.constantFrom('sha1' as const, 'sha256' as const),
+        async (name, password, hash) => {
+          const username = normalizeLocalpart(name);
+          fc.pre(username !== undefined);
+          const secrets = {
+            sha1: await deriveScramCredentials(password, 'sha1', 2),
+            sha256: await deriveScramCredentials(password, 'sha256', 2),
+          };
+          const deps = testDeps({ [username!]: secrets });
+          const mech = hash === 'sha1' ? 'SCRAM-SHA-1' : 'SCRAM-SHA-256';
+          const step = await exchange(
+            createSaslServer(mech, deps)!,
+            scramClient(hash, name, password),
+          );
+          assert.equal(step.kind === 'success' && step.username, username);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
 
 describe('malformed input', () => {
   test('random client messages never throw and always yield a step', async () => {
