@@ -1,0 +1,154 @@
+/** `[[listen.c2s]]` and `[[listen.http]]`: where the node accepts XMPP clients. */
+import { s } from './schema.ts';
+
+export const IP_PATTERN = /^[0-9A-Fa-f:.]+$/;
+const CIDR_PATTERN = /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/;
+const URL_PATH_PATTERN = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
+
+export const port = (doc: string, def: number) => s.int({ min: 1, max: 65535, default: def, doc });
+
+export const ip = (doc: string, def: string) =>
+  s.string({ pattern: IP_PATTERN, patternHint: 'an IP address', default: def, doc });
+
+const trustedProxies = s.array(
+  s.string({
+    pattern: CIDR_PATTERN,
+    patternHint: 'an IP address or CIDR range',
+    doc: 'A proxy address or range',
+  }),
+  {
+    default: [],
+    doc: 'Addresses allowed to send a PROXY protocol header or X-Forwarded-For; empty trusts none',
+  },
+);
+
+const proxyProtocol = s.bool({
+  default: false,
+  doc: 'Expect a HAProxy PROXY protocol (v1/v2) header from trusted_proxies before the stream',
+});
+
+const maxConnections = s.optional(
+  s.int({
+    min: 1,
+    doc: 'Cap on open connections of this listener (unset: only [node] max_connections)',
+  }),
+);
+
+const certPair = {
+  certfile: s.optional(s.path({ doc: 'PEM certificate chain (set with keyfile)' })),
+  keyfile: s.optional(s.path({ doc: 'PEM private key (set with certfile)' })),
+};
+
+function bothOrNeither(
+  v: { certfile?: string; keyfile?: string },
+  report: (p: string, r: string) => void,
+) {
+  if ((v.certfile === undefined) !== (v.keyfile === undefined)) {
+    const missing = v.certfile === undefined ? 'certfile' : 'keyfile';
+    report(missing, 'certfile and keyfile must be set together');
+  }
+}
+
+const c2sTls = s.object(
+  {
+    mode: s.string({
+      enum: ['starttls', 'starttls_required', 'tls'],
+      default: 'starttls',
+      doc: 'starttls: offered when a certificate is set; starttls_required: no auth before TLS; tls: TLS from the first byte (XEP-0368)',
+    }),
+    ...certPair,
+  },
+  {
+    doc: 'TLS of this listener (RFC 6120 §5)',
+    check(v, report) {
+      bothOrNeither(v, report);
+      if (v.mode !== 'starttls' && v.certfile === undefined) {
+        report('certfile', `required when mode = "${v.mode}"`);
+      }
+    },
+  },
+);
+
+export const c2sListener = s.object(
+  {
+    port: port('TCP port', 5222),
+    ip: ip('Address to bind; "::" for all IPv6 (and usually IPv4) addresses', '0.0.0.0'),
+    tls: c2sTls,
+    allow_plain_without_tls: s.bool({
+      default: false,
+      doc: 'Offer SASL PLAIN on a connection that is not encrypted (RFC 6120 §6.4.1 says not to)',
+    }),
+    max_connections: maxConnections,
+    max_stanza_size: s.optional(
+      s.int({ min: 1024, doc: 'Overrides [general] max_stanza_size for this listener (bytes)' }),
+    ),
+    proxy_protocol: proxyProtocol,
+    trusted_proxies: trustedProxies,
+    shaper: s.optional(
+      s.string({
+        nonEmpty: true,
+        doc: "Name of a [shaper.NAME] limiting each connection's read rate",
+      }),
+    ),
+  },
+  { doc: 'A client-to-server listener over TCP' },
+);
+
+const endpointPath = (doc: string, def: string) =>
+  s.oneOf(
+    [
+      s.string({ pattern: URL_PATH_PATTERN, patternHint: 'a URL path', doc }),
+      s.literal(false, { doc }),
+    ],
+    { default: def, doc },
+  );
+
+export const httpListener = s.object(
+  {
+    port: port('TCP port', 5280),
+    ip: ip('Address to bind', '0.0.0.0'),
+    tls: s.object(certPair, {
+      doc: 'Serve HTTPS when certfile and keyfile are set',
+      check: bothOrNeither,
+    }),
+    paths: s.object(
+      {
+        websocket: endpointPath(
+          'XMPP over WebSocket (RFC 7395) path, or false to disable',
+          '/ws-xmpp',
+        ),
+        bosh: endpointPath('BOSH (XEP-0124/XEP-0206) path, or false to disable', '/http-bind'),
+        health: s.bool({
+          default: true,
+          doc: 'Serve GET /health (200 while the node accepts clients)',
+        }),
+      },
+      {
+        doc: 'Endpoints served by this listener',
+        check(v, report) {
+          if (v.websocket !== false && v.websocket === v.bosh) {
+            report('bosh', 'must differ from paths.websocket');
+          }
+        },
+      },
+    ),
+    proxy_protocol: proxyProtocol,
+    trusted_proxies: trustedProxies,
+    max_connections: maxConnections,
+  },
+  { doc: 'An HTTP listener for WebSocket and BOSH clients' },
+);
+
+export const listenSchema = s.object(
+  {
+    c2s: s.array(c2sListener, {
+      default: [{ port: 5222 }],
+      doc: 'Client-to-server TCP listeners ([[listen.c2s]])',
+    }),
+    http: s.array(httpListener, {
+      default: [],
+      doc: 'HTTP listeners for WebSocket/BOSH ([[listen.http]]); none by default',
+    }),
+  },
+  { doc: 'Network listeners' },
+);
