@@ -1,0 +1,102 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
+import type { C2sDeps, ListenerPolicy } from './deps.ts';
+import { C2sSession } from './session.ts';
+import { TcpTransport } from './tcp-transport.ts';
+
+export interface C2sListenerOptions {
+  ip: string;
+  port: number;
+  policy: ListenerPolicy;
+  secureContext: SecureContext | undefined;
+  maxConnections: number;
+  deps: C2sDeps;
+  /** Called for every connection accepted; returns false to refuse it. */
+  onAccept?(socket: Socket): boolean;
+}
+
+/** A c2s listener on TCP: STARTTLS (`starttls`, `starttls_required`) or direct TLS (`tls`, XEP-0368). */
+export class C2sListener {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  refused = 0;
+
+  constructor(private readonly o: C2sListenerOptions) {}
+
+  async listen(): Promise<number> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = server;
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      // EMFILE/ENFILE on accept: keep serving (issue 3); logged rate-limited by the caller's logger.
+      this.o.deps.log.warn({
+        what:
+          err.code === 'EMFILE' || err.code === 'ENFILE' ? 'accept_emfile' : 'c2s_listener_error',
+        err,
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.o.ip, port: this.o.port, backlog: 1024 }, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address();
+    return typeof addr === 'object' && addr ? addr.port : this.o.port;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  private accept(socket: Socket): void {
+    if (
+      this.sockets.size >= this.o.maxConnections ||
+      (this.o.onAccept && !this.o.onAccept(socket))
+    ) {
+      this.refused++;
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const direct = this.o.policy.tlsMode === 'tls';
+    let s: Socket = socket;
+    if (direct) {
+      if (!this.o.secureContext) {
+        socket.destroy();
+        return;
+      }
+      // XEP-0368: TLS from the first byte, ALPN "xmpp-client".
+      s = new TLSSocket(socket, {
+        isServer: true,
+        secureContext: this.o.secureContext,
+        ALPNProtocols: ['xmpp-client'],
+      });
+    }
+    const transport = new TcpTransport({
+      socket: s,
+      ip,
+      secureContext: direct ? undefined : this.o.secureContext,
+      directTls: direct,
+      maxStanzaBytes: this.o.deps.limits.maxStanzaBytesPreauth,
+    });
+    new C2sSession(transport, this.o.deps, this.o.policy);
+  }
+
+  /** Stops accepting; existing connections stay (the node closes sessions itself). */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  destroyAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}

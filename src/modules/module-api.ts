@@ -1,0 +1,69 @@
+import type { Schema } from '../config/index.ts';
+import type { HookBus, HookRegistration } from '../hooks/index.ts';
+import type { IqDispatcher, IqRegistration, IqTracker } from '../iq/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Router } from '../router/index.ts';
+import type { SessionManager } from '../sm/index.ts';
+import type { SqlDb } from '../storage/index.ts';
+
+export interface XepDeclaration {
+  xep: number;
+  version: string;
+  /** What is supported, when partial. */
+  note?: string;
+}
+
+/** An operator command a module adds (offline message counts...), run by meerkatctl. */
+export interface ModuleCommand {
+  name: string;
+  summary: string;
+  args: { name: string; doc: string }[];
+  run(args: string[]): Promise<{ text: string; json?: unknown }>;
+}
+
+/** Everything a module may use; services are passed in, never reached globally. */
+export interface ModuleContext<O> {
+  options: O;
+  hosts: readonly string[];
+  hooks: HookBus;
+  iq: IqDispatcher;
+  tracker: IqTracker;
+  router: Router;
+  sm: SessionManager;
+  db: SqlDb;
+  log: Logger;
+  /** Whether an account exists (accounts live in the auth store). */
+  userExists(user: string, domain: string): Promise<boolean>;
+  /** Removes an account and everything it owns (runs remove-user). */
+  removeUser(user: string, domain: string): Promise<boolean>;
+  /** Other modules' public APIs by module id (only modules started before this one). */
+  api<T>(id: string): T | undefined;
+}
+
+export interface ModuleRegistrations {
+  hooks?: HookRegistration[];
+  iq?: IqRegistration[];
+  /** disco#info features of the server this module provides (beyond its IQ namespaces). */
+  features?: string[];
+  /** disco#info features of accounts' bare JIDs. */
+  accountFeatures?: string[];
+  commands?: ModuleCommand[];
+  /** A public API object other modules may use via ctx.api(id). */
+  api?: unknown;
+  stop?(): Promise<void>;
+}
+
+/** A feature module: data plus start() (STYLE.md, after ejabberd's gen_mod). */
+export interface ModuleDefinition<O = unknown> {
+  id: `mod_${string}`;
+  summary: string;
+  xeps: readonly XepDeclaration[];
+  options: Schema<O>;
+  /** Modules this one needs started first (their api is available in start()). */
+  after?: readonly string[];
+  start(ctx: ModuleContext<O>): Promise<ModuleRegistrations>;
+}
+
+export function defineModule<O>(def: ModuleDefinition<O>): ModuleDefinition<O> {
+  return def;
+}

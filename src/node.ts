@@ -1,0 +1,261 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { SecureContext } from 'node:tls';
+import type { AdminServices } from './admin/services.ts';
+import { createAccountStore } from './auth/account-store.sql.ts';
+import type { AccountStore } from './auth/account-store.ts';
+import { deriveAccountSecrets, deriveScramCredentials } from './auth/scram.ts';
+import { C2sListener } from './c2s/c2s-listener.ts';
+import { type C2sDeps, NO_COUNTERS, type TlsMode } from './c2s/deps.ts';
+import type { Config } from './config/index.ts';
+import { StreamError } from './errors/index.ts';
+import { HookBus } from './hooks/index.ts';
+import { IqDispatcher, IqTracker } from './iq/index.ts';
+import { makeJid, tryParseJid } from './jid/index.ts';
+import { ModuleManager } from './modules/manager.ts';
+import type { ModuleDefinition } from './modules/module-api.ts';
+import { ALL_MODULES } from './modules/registry.ts';
+import { ensureSelfSignedCertificate, loadSecureContext } from './net/tls-certificate.ts';
+import { readFdLimit } from './observability/fd-limits.ts';
+import type { Logger } from './observability/logger.ts';
+import { Router } from './router/index.ts';
+import { SessionManager } from './sm/index.ts';
+import { openDatabase, type SqlDb } from './storage/index.ts';
+import { NS_CLIENT, x } from './xml/index.ts';
+
+export const VERSION = '0.1.0';
+
+export interface MeerkatNode {
+  readonly admin: AdminServices;
+  readonly hooks: HookBus;
+  readonly router: Router;
+  readonly sm: SessionManager;
+  readonly accounts: AccountStore;
+  readonly modules: ModuleManager;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Bound c2s ports in config order (a configured port 0 gets a free port: tests). */
+  c2sPorts(): number[];
+}
+
+export interface CreateNodeOptions {
+  /** Module definitions available to [modules.*] (default: every module of the project). */
+  modules?: readonly ModuleDefinition<unknown>[];
+}
+
+/** The composition root: builds every service of one node and passes them down (no globals). */
+export async function createNode(
+  config: Config,
+  log: Logger,
+  opts: CreateNodeOptions = {},
+): Promise<MeerkatNode> {
+  const hosts = new Set(config.general.hosts);
+  const dataDir = config.general.data_dir;
+  await mkdir(dataDir, { recursive: true });
+  const db: SqlDb = await openDatabase(
+    config.storage.backend === 'postgres'
+      ? {
+          backend: 'postgres',
+          url: config.storage.postgres.url!,
+          poolSize: config.storage.postgres.pool_size,
+          statementTimeoutMs: config.storage.query_timeout_ms,
+        }
+      : { backend: 'sqlite', path: config.storage.sqlite.path },
+  );
+  const accounts = await createAccountStore(db);
+  const hooks = new HookBus();
+  const iq = new IqDispatcher(log);
+  const tracker = new IqTracker();
+  const sm = new SessionManager();
+  const userExists = (user: string, domain: string) => accounts.exists(user, domain);
+  const router = new Router({ hosts, sm, iq, tracker, hooks, userExists, log });
+  const modules = new ModuleManager(hooks, iq, log);
+  const iterations = config.auth.scram_iterations;
+
+  const removeUser = async (user: string, domain: string): Promise<boolean> => {
+    const jid = makeJid(user, domain);
+    const removed = await accounts.remove(jid.local, jid.domain);
+    if (!removed) return false;
+    await hooks.run('remove-user', undefined, { user: jid.local, domain: jid.domain });
+    for (const s of sm.resources(jid))
+      await s.close(new StreamError('not-authorized', 'account removed'));
+    return true;
+  };
+
+  const c2sDeps: C2sDeps = {
+    hosts,
+    router,
+    sm,
+    hooks,
+    iq,
+    getSecrets: (user, domain) => accounts.getSecrets(user, domain),
+    saslFakeKey: randomBytes(32),
+    scramIterations: iterations,
+    limits: {
+      maxStanzaBytes: config.general.max_stanza_size,
+      maxStanzaBytesPreauth: config.general.max_stanza_size_preauth,
+      connectionTimeoutMs: config.general.connection_timeout_ms,
+      maxOutboundBytes: 4 * 1024 * 1024,
+      maxAuthFailures: 3,
+    },
+    log,
+    counters: NO_COUNTERS,
+  };
+
+  let status: 'starting' | 'started' | 'stopping' = 'starting';
+  const startedAt = Date.now();
+  const listeners: { listener: C2sListener; ip: string; port: number; kind: string }[] = [];
+
+  const tlsContextFor = async (certfile?: string, keyfile?: string): Promise<SecureContext> => {
+    const paths =
+      certfile && keyfile
+        ? { certfile, keyfile }
+        : await ensureSelfSignedCertificate(dataDir, [...hosts]);
+    return loadSecureContext(paths);
+  };
+
+  const checkPassword = async (user: string, host: string, password: string): Promise<boolean> => {
+    const jid = tryParseJid(`${user}@${host}`);
+    if (!jid) return false;
+    const secrets = await accounts.getSecrets(jid.local, jid.domain);
+    if (!secrets) return false;
+    const c = secrets.sha256;
+    const derived = await deriveScramCredentials(password, 'sha256', c.iterations, c.salt);
+    return timingSafeEqual(derived.storedKey, c.storedKey);
+  };
+
+  const admin: AdminServices = {
+    node: {
+      name: config.node.name,
+      pid: process.pid,
+      version: VERSION,
+      status: () => status,
+      startedAt,
+      dataDir,
+      logFile: config.general.log_file,
+      listeners: () => listeners.map((l) => ({ kind: l.kind, ip: l.ip, port: l.port })),
+      fdLimit: () => readFdLimit(),
+      stop: () => node.stop(),
+    },
+    accounts: {
+      register: async (user, host, password) => {
+        const jid = makeJid(user, host);
+        if (!hosts.has(jid.domain)) throw new Error(`the host ${host} is not served by this node`);
+        return accounts.create(
+          jid.local,
+          jid.domain,
+          await deriveAccountSecrets(password, iterations),
+        );
+      },
+      unregister: (user, host) => removeUser(user, host),
+      changePassword: async (user, host, password) => {
+        const jid = makeJid(user, host);
+        return accounts.setSecrets(
+          jid.local,
+          jid.domain,
+          await deriveAccountSecrets(password, iterations),
+        );
+      },
+      exists: async (user, host) => {
+        const jid = tryParseJid(`${user}@${host}`);
+        return jid ? accounts.exists(jid.local, jid.domain) : false;
+      },
+      checkPassword,
+      list: (host) => accounts.list(host),
+      hosts: () => [...hosts],
+    },
+    sessions: {
+      list: () =>
+        sm.all().map((s) => ({
+          jid: s.jid.toString(),
+          ip: s.ip,
+          transport: s.transport,
+          priority: s.priority ?? 0,
+          connectedAt: s.connectedAt,
+        })),
+      count: () => sm.count(),
+      kick: async (jid, reason) => {
+        const target = tryParseJid(jid);
+        const s = target ? sm.get(target) : undefined;
+        if (!s) return false;
+        await s.close(new StreamError('policy-violation', reason));
+        return true;
+      },
+      sendMessage: async (from, to, body) => {
+        const f = tryParseJid(from);
+        const t = tryParseJid(to);
+        if (!f || !t) throw new Error('invalid JID');
+        const msg = x(
+          'message',
+          NS_CLIENT,
+          { from: f.toString(), to: t.toString(), type: 'chat' },
+          x('body', NS_CLIENT, {}, body),
+        );
+        await router.route(msg, f, t);
+      },
+    },
+  };
+
+  const node: MeerkatNode = {
+    admin,
+    hooks,
+    router,
+    sm,
+    accounts,
+    modules,
+    async start() {
+      await modules.start(opts.modules ?? ALL_MODULES, config.modules, {
+        hosts: [...hosts],
+        hooks,
+        iq,
+        tracker,
+        router,
+        sm,
+        db,
+        log,
+        userExists,
+        removeUser,
+      });
+      for (const l of config.listen.c2s) {
+        const mode = l.tls.mode as TlsMode;
+        const secureContext = await tlsContextFor(l.tls.certfile, l.tls.keyfile);
+        const listener = new C2sListener({
+          ip: l.ip,
+          port: l.port,
+          policy: { tlsMode: mode, allowPlainWithoutTls: l.allow_plain_without_tls },
+          secureContext,
+          maxConnections: l.max_connections ?? config.node.max_connections,
+          deps: l.max_stanza_size
+            ? { ...c2sDeps, limits: { ...c2sDeps.limits, maxStanzaBytes: l.max_stanza_size } }
+            : c2sDeps,
+        });
+        const port = await listener.listen();
+        listeners.push({ listener, ip: l.ip, port, kind: mode === 'tls' ? 'c2s_tls' : 'c2s' });
+        log.info({ what: 'listener_started', kind: 'c2s', ip: l.ip, port, tls: mode });
+      }
+      status = 'started';
+      log.info({
+        what: 'node_started',
+        node: config.node.name,
+        hosts: [...hosts],
+        data_dir: dataDir,
+      });
+    },
+    async stop() {
+      if (status === 'stopping') return;
+      status = 'stopping';
+      log.info({ what: 'node_stopping', node: config.node.name });
+      // Stop accepting first; net.Server.close() resolves only once every socket is gone.
+      const closed = Promise.all(listeners.map((l) => l.listener.close()));
+      await Promise.all(sm.all().map((s) => s.close(new StreamError('system-shutdown'))));
+      for (const l of listeners) l.listener.destroyAll();
+      await closed;
+      await modules.stop();
+      tracker.cancelAll();
+      await db.close();
+      log.info({ what: 'node_stopped', node: config.node.name });
+    },
+    c2sPorts: () => listeners.map((l) => l.port),
+  };
+  return node;
+}

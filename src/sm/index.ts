@@ -1,0 +1,1 @@
+export { type LocalSession, SessionManager } from './session-manager.ts';
