@@ -3,7 +3,7 @@ import { StreamError } from '../errors/index.ts';
 import type { SessionRef } from '../hooks/index.ts';
 import type { Jid } from '../jid/index.ts';
 import type { LocalSession } from '../sm/index.ts';
-import { type Element, NS_SASL, NS_TLS, x } from '../xml/index.ts';
+import { type Element, NS_CLIENT, NS_SASL, NS_TLS, x } from '../xml/index.ts';
 import type { StreamOpen } from '../xml/parser.ts';
 import { AuthFlow } from './auth-flow.ts';
 import type { C2sDeps, ListenerPolicy } from './deps.ts';
@@ -98,6 +98,9 @@ export class C2sSession implements LocalSession {
   get transport(): string {
     return this.conn.kind;
   }
+  get secure(): boolean {
+    return this.conn.isSecure();
+  }
 
   ref(): SessionRef {
     return this;
@@ -182,7 +185,7 @@ export class C2sSession implements LocalSession {
       this.state = { name: 'wait-for-bind' };
       return;
     }
-    this.conn.send(this.auth.features());
+    this.conn.send(await this.preAuthFeatures(domain));
     this.state = { name: 'wait-for-feature-request' };
   }
 
@@ -201,6 +204,7 @@ export class C2sSession implements LocalSession {
       case 'wait-for-feature-request':
         if (el.ns === NS_TLS && el.name === 'starttls') return this.startTls();
         if (el.ns === NS_SASL && el.name === 'auth') return this.auth.onAuth(el);
+        if (el.name === 'iq' && el.ns === NS_CLIENT && (await this.preAuthIq(el))) return;
         throw new StreamError('not-authorized', 'authenticate first');
       case 'wait-for-sasl-response':
         if (el.ns === NS_SASL) return this.auth.onSaslElement(el);
@@ -214,6 +218,37 @@ export class C2sSession implements LocalSession {
     }
   }
 
+  /** No feature but STARTTLS while TLS is required and missing (RFC 6120 §5.3.1). */
+  private tlsPending(): boolean {
+    return this.policy.tlsMode === 'starttls_required' && !this.conn.isSecure();
+  }
+
+  private async preAuthFeatures(domain: string): Promise<Element> {
+    const features = this.auth.features();
+    if (this.tlsPending()) return features;
+    const extra = await this.deps.hooks.run('c2s-preauth-features', [], {
+      session: this.ref(),
+      domain,
+      secure: this.conn.isSecure(),
+    });
+    for (const f of extra.acc) features.append(f);
+    return features;
+  }
+
+  /** XEP-0077 §3.1: an IQ before authentication is for a module (in-band registration) or refused. */
+  private async preAuthIq(el: Element): Promise<boolean> {
+    if (this.tlsPending()) return false;
+    const r = await this.deps.hooks.run('c2s-preauth-iq', undefined, {
+      session: this.ref(),
+      domain: this.domain!,
+      iq: el,
+      secure: this.conn.isSecure(),
+    });
+    if (!r.stopped || !r.acc) return false;
+    this.conn.send(r.acc);
+    return true;
+  }
+
   private async startTls(): Promise<void> {
     if (!this.conn.canStartTls()) {
       // RFC 6120 §5.4.2.2: failure, then close the stream.
@@ -224,6 +259,7 @@ export class C2sSession implements LocalSession {
     }
     this.conn.send(x('proceed', NS_TLS));
     this.state = { name: 'wait-for-stream', phase: 'after-tls' };
+    this.streamOpened = false; // a new stream: an error before its header needs a header first
     try {
       await this.conn.startTls();
     } catch (err) {
@@ -238,6 +274,9 @@ export class C2sSession implements LocalSession {
   authenticated(bareJid: string): void {
     this.authJid = bareJid;
     this.state = { name: 'wait-for-stream', phase: 'after-auth' };
+    // RFC 6120 §4.3.3: the restarted stream is new; an error in its header still needs our
+    // response header first (§4.9.1.2), or the client's fresh parser cannot read it.
+    this.streamOpened = false;
     this.conn.restartParser();
     this.conn.setMaxStanzaBytes(this.deps.limits.maxStanzaBytes);
   }
