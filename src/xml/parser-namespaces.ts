@@ -35,6 +35,10 @@ export class NamespaceStack {
   declaredDefault: string | undefined;
   /** Prefix of the element last opened ('' if none). */
   prefix = '';
+  /** Scratch for the tag being read: its attribute count, declarations and prefixed names. */
+  private attrCount = 0;
+  private readonly decls: string[] = [];
+  private readonly prefixed: string[] = [];
 
   constructor(outerDefault = '') {
     this.outerDefault = outerDefault;
@@ -60,47 +64,62 @@ export class NamespaceStack {
    * `keepDecls` is set, a prefixed attribute (other than xml:) gets its `xmlns:p` declaration
    * copied onto the element, so the element serializes on its own.
    */
+  /**
+   * Called by saxes for each attribute of the tag being read, before `open()`. Limits are
+   * checked here so that an attribute flood stops at the first attribute too many.
+   */
+  attribute(name: string, value: string, limits: NameLimits): void {
+    if (++this.attrCount > limits.maxAttrs) abort('policy-violation', 'too many attributes');
+    if (name.length > limits.maxNameLength) abort('policy-violation', 'attribute name too long');
+    // 'x' = 120, ':' = 58
+    if (
+      name.charCodeAt(0) === 120 &&
+      name.startsWith('xmlns') &&
+      (name.length === 5 || name.charCodeAt(5) === 58)
+    ) {
+      this.decls.push(name, value);
+    } else if (name.indexOf(':') !== -1) {
+      this.prefixed.push(name);
+    }
+  }
+
   open(qname: string, attributes: Attrs, limits: NameLimits, keepDecls: boolean): Element {
     if (qname.length > limits.maxNameLength) abort('policy-violation', 'element name too long');
     const d = this.defaults.length;
     const inherited = d === 0 ? undefined : this.prefixMaps[d - 1];
     let inScope = d === 0 ? this.outerDefault : this.defaults[d - 1];
     let own: PrefixMap | undefined;
-    let prefixedAttrs = 0;
-    let count = 0;
     this.declaredDefault = undefined;
+    this.attrCount = 0;
 
     const colon = qname.indexOf(':');
     const el = new Element(colon === -1 ? qname : qname.slice(colon + 1), '');
-    const attrs = el.attrs;
-    for (const key in attributes) {
-      if (++count > limits.maxAttrs) abort('policy-violation', 'too many attributes');
-      if (key.length > limits.maxNameLength) abort('policy-violation', 'attribute name too long');
-      const value = attributes[key];
-      // 'x' = 120, ':' = 58
-      if (key.charCodeAt(0) === 120 && key.startsWith('xmlns')) {
+    // saxes builds a fresh null-prototype map per tag: adopt it instead of copying it.
+    (el as { attrs: Attrs }).attrs = attributes;
+    const decls = this.decls;
+    if (decls.length !== 0) {
+      for (let i = 0; i < decls.length; i += 2) {
+        const key = decls[i];
+        const value = decls[i + 1];
+        delete attributes[key];
         if (key.length === 5) {
           checkNamespaceName(value, false);
           inScope = value;
           this.declaredDefault = value;
-          continue;
-        }
-        if (key.charCodeAt(5) === 58) {
+        } else {
           const p = key.slice(6);
           checkPrefixBinding(p, value);
           own ??= new Map(inherited);
           own.set(p, value);
-          continue;
         }
       }
-      if (key.indexOf(':') !== -1) {
-        checkQName(key);
-        prefixedAttrs++;
-      }
-      attrs[key] = value;
+      decls.length = 0;
     }
     const prefixes = own ?? inherited;
-    if (prefixedAttrs !== 0) resolveAttrPrefixes(attrs, prefixes, prefixedAttrs, keepDecls);
+    if (this.prefixed.length !== 0) {
+      resolveAttrPrefixes(attributes, prefixes, this.prefixed, keepDecls);
+      this.prefixed.length = 0;
+    }
 
     if (colon === -1) {
       this.prefix = '';
@@ -152,15 +171,15 @@ function checkPrefixBinding(prefix: string, uri: string): void {
 function resolveAttrPrefixes(
   attrs: Attrs,
   prefixes: PrefixMap | undefined,
-  prefixedAttrs: number,
+  prefixed: string[],
   keepDecls: boolean,
 ): void {
   // Expanded names must be unique (Namespaces in XML 1.0 §6.3); only checked when two or more
   // prefixed attributes could collide.
-  const seen = prefixedAttrs > 1 ? new Set<string>() : undefined;
-  for (const key of Object.keys(attrs)) {
+  const seen = prefixed.length > 1 ? new Set<string>() : undefined;
+  for (const key of prefixed) {
+    checkQName(key);
     const colon = key.indexOf(':');
-    if (colon === -1) continue;
     const p = key.slice(0, colon);
     const uri = p === 'xml' ? NS_XML : prefixes?.get(p);
     if (uri === undefined) abort('not-well-formed', `unbound attribute prefix: ${p}`);

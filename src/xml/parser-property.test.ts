@@ -74,13 +74,13 @@ describe('XmppStreamParser: properties', () => {
     fc.assert(
       fc.property(
         fc.array(elementArb(true), { minLength: 1, maxLength: 6 }),
-        fc.constantFrom('', ' ', '\n'),
+        fc.constantFrom('', ' ', '\n', ' \r\n\t'),
         fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }),
         (stanzas, gap, sizes) => {
           const input = stream(stanzas, [gap]);
           let limit = Buffer.byteLength(HEADER);
           for (const el of stanzas) {
-            limit = Math.max(limit, Buffer.byteLength(gap + serialize(el, 'jabber:client')));
+            limit = Math.max(limit, Buffer.byteLength(serialize(el, 'jabber:client')));
           }
           const events = parseInChunks(input, sizes, limit);
           assert.deepEqual(events, parseInChunks(input, [input.length]));

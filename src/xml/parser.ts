@@ -1,8 +1,9 @@
 import { TextDecoder } from 'node:util';
-import { SaxesParser, type SaxesTagPlain, type XMLDecl } from 'saxes';
+import type { SaxesTagPlain } from 'saxes';
 import { StreamError } from '../errors/stream-error.ts';
 import type { Attrs, Element } from './element.ts';
 import { type NameLimits, NamespaceStack, ParseAbort } from './parser-namespaces.ts';
+import { createSaxes, type Sax } from './parser-saxes.ts';
 
 export interface StreamOpen {
   /** Local name of the root element (`stream` for `<stream:stream>`). */
@@ -25,7 +26,7 @@ export interface StreamParserHandler {
 }
 
 export interface StreamParserOptions {
-  /** Bytes one stanza (and the stream header) may take, whitespace before it included. */
+  /** Bytes one stanza (or the stream header) may take; whitespace between stanzas is free. */
   maxStanzaBytes: number;
   /** Nesting depth inside a stanza; the stanza element itself is depth 1. */
   maxDepth?: number;
@@ -34,8 +35,6 @@ export interface StreamParserOptions {
   /** 'stream': RFC 6120 TCP stream; 'websocket': RFC 7395, each top-level element is a stanza. */
   framing?: 'stream' | 'websocket';
 }
-
-type Sax = SaxesParser<{ xmlns: false; fragment: boolean; position: boolean }>;
 
 const OPEN = 0;
 const LATCHED = 1;
@@ -123,8 +122,6 @@ export class XmppStreamParser {
       return;
     }
     if (s.length === 0) return;
-    // RFC 6120 §4.6.1: whitespace keepalives between stanzas are neither parsed nor counted.
-    if (this.idleClean && isWhitespace(s, 0)) return;
     const bytes = Buffer.byteLength(s);
     const ascii = bytes === s.length;
     try {
@@ -170,6 +167,16 @@ export class XmppStreamParser {
   }
 
   private feed(piece: string, pieceBytes: number, ascii: boolean): void {
+    if (this.idleClean) {
+      // RFC 6120 §4.6.1: whitespace between stanzas (keepalives) is neither parsed nor counted,
+      // so a stanza's size never depends on how the whitespace before it was chunked.
+      const k = skipWhitespace(piece, 0);
+      if (k === piece.length) return;
+      if (k !== 0) {
+        piece = piece.slice(k);
+        pieceBytes -= k;
+      }
+    }
     const start = this.fed;
     const sax = this.sax;
     this.boundary = -1;
@@ -181,9 +188,9 @@ export class XmppStreamParser {
       this.idleClean = false;
       return;
     }
-    const off = Math.max(0, this.boundary - start);
-    this.segBytes = ascii ? piece.length - off : Buffer.byteLength(piece.slice(off));
-    this.idleClean = this.open.length === 0 && isWhitespace(piece, off);
+    const next = skipWhitespace(piece, Math.max(0, this.boundary - start));
+    this.segBytes = ascii ? piece.length - next : Buffer.byteLength(piece.slice(next));
+    this.idleClean = this.open.length === 0 && next === piece.length;
   }
 
   private fail(err: StreamError): void {
@@ -209,44 +216,46 @@ export class XmppStreamParser {
   }
 
   private createSax(): Sax {
-    const sax: Sax = new SaxesParser({ xmlns: false, fragment: this.websocket, position: false });
     const before = (): void => {
       if (this.pending !== null || this.pendingClose) this.flushPending();
     };
-    sax.on('error', (err) => {
-      // A mismatched end tag fails at the very position of the closetag event it caused: the
-      // pending stanza was never really closed. Otherwise it completed before the error.
-      if (sax.position === this.pendingPos) {
-        this.pending = null;
-        this.pendingClose = false;
-      } else before();
-      throw new ParseAbort('not-well-formed', err.message);
-    });
-    sax.on('xmldecl', (decl: XMLDecl) => {
-      // RFC 6120 §11.6: UTF-8 only.
-      if (decl.encoding !== undefined && decl.encoding.toLowerCase() !== 'utf-8') {
-        throw new ParseAbort('unsupported-encoding', decl.encoding);
-      }
-    });
-    // RFC 6120 §11.1: no comments, processing instructions or DTDs.
-    sax.on('doctype', () => restricted('DTD'));
-    sax.on('comment', () => restricted('comment'));
-    sax.on('processinginstruction', () => restricted('processing instruction'));
-    sax.on('opentag', (tag) => {
-      before();
-      this.openTag(tag);
-    });
-    sax.on('text', (text) => {
-      before();
-      this.addText(text);
-    });
-    sax.on('cdata', (text) => {
-      before();
-      this.addText(text);
-    });
-    sax.on('closetag', () => {
-      before();
-      this.closeTag(sax);
+    const sax = createSaxes(this.websocket, {
+      error: (err) => {
+        // A mismatched end tag fails at the very position of the closetag event it caused: the
+        // pending stanza was never really closed. Otherwise it completed before the error.
+        if (sax.position === this.pendingPos) {
+          this.pending = null;
+          this.pendingClose = false;
+        } else before();
+        throw new ParseAbort('not-well-formed', err.message);
+      },
+      xmldecl: (decl) => {
+        // RFC 6120 §11.6: UTF-8 only.
+        if (decl.encoding !== undefined && decl.encoding.toLowerCase() !== 'utf-8') {
+          throw new ParseAbort('unsupported-encoding', decl.encoding);
+        }
+      },
+      // RFC 6120 §11.1: no comments, processing instructions or DTDs.
+      doctype: () => restricted('DTD'),
+      comment: () => restricted('comment'),
+      pi: () => restricted('processing instruction'),
+      attribute: (name, value) => this.ns.attribute(name, value, this.limits),
+      opentag: (tag) => {
+        before();
+        this.openTag(tag);
+      },
+      text: (text) => {
+        before();
+        this.addText(text);
+      },
+      cdata: (text) => {
+        before();
+        this.addText(text);
+      },
+      closetag: () => {
+        before();
+        this.closeTag(sax);
+      },
     });
     return sax;
   }
@@ -303,7 +312,8 @@ export class XmppStreamParser {
     const open = this.open;
     if (open.length === 0) {
       // Between stanzas only whitespace may appear (RFC 6120 §4.6.1 keepalives).
-      if (!isWhitespace(text, 0)) throw new ParseAbort('bad-format', 'text outside stanzas');
+      if (skipWhitespace(text, 0) !== text.length)
+        throw new ParseAbort('bad-format', 'text outside stanzas');
       return;
     }
     const children = open[open.length - 1].children;
@@ -318,10 +328,12 @@ function restricted(what: string): never {
   throw new ParseAbort('restricted-xml', `${what} not allowed`);
 }
 
-function isWhitespace(s: string, from: number): boolean {
-  for (let i = from; i < s.length; i++) {
+/** Index of the first non-whitespace character of `s` at or after `from`. */
+function skipWhitespace(s: string, from: number): number {
+  let i = from;
+  for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
   }
-  return true;
+  return i;
 }
