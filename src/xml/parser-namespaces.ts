@@ -59,12 +59,6 @@ export class NamespaceStack {
   }
 
   /**
-   * Builds the Element for a start tag and pushes its namespace frame. Namespace declarations
-   * are consumed; other attributes are copied into the element's null-prototype map. When
-   * `keepDecls` is set, a prefixed attribute (other than xml:) gets its `xmlns:p` declaration
-   * copied onto the element, so the element serializes on its own.
-   */
-  /**
    * Called by saxes for each attribute of the tag being read, before `open()`. Limits are
    * checked here so that an attribute flood stops at the first attribute too many.
    */
@@ -83,6 +77,12 @@ export class NamespaceStack {
     }
   }
 
+  /**
+   * Builds the Element for a start tag and pushes its namespace frame. Namespace declarations
+   * are consumed; the other attributes stay in saxes's fresh per-tag null-prototype map, which
+   * becomes the element's attrs (adopted, not copied: this is the hot path). When `keepDecls` is set, a prefixed attribute (other than xml:) gets its `xmlns:p` declaration
+   * copied onto the element, so the element serializes on its own.
+   */
   open(qname: string, attributes: Attrs, limits: NameLimits, keepDecls: boolean): Element {
     if (qname.length > limits.maxNameLength) abort('policy-violation', 'element name too long');
     const d = this.defaults.length;
