@@ -1,0 +1,55 @@
+/** The generated meerkat.toml of a bench run, and a free port for it. */
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface BenchConfigOptions {
+  dir: string;
+  port: number;
+  /** Node and listener cap on client connections. */
+  maxConnections: number;
+  /** PBKDF2 iterations of the stored SCRAM secrets (4096: the RFC 7677 §4 minimum). */
+  scramIterations: number;
+  loglevel: string;
+}
+
+export async function writeBenchConfig(o: BenchConfigOptions): Promise<string> {
+  // A plain-TCP listener that accepts PLAIN without TLS: a load-test listener (RFC 6120 §6.4.1
+  // says not to do this in production). No [modules] table: the default module set.
+  const toml = `[general]
+hosts = ["localhost"]
+data_dir = ${JSON.stringify(o.dir)}
+log_file = ${JSON.stringify(join(o.dir, 'meerkat.log'))}
+loglevel = "${o.loglevel}"
+
+[node]
+max_connections = ${o.maxConnections}
+
+[[listen.c2s]]
+ip = "127.0.0.1"
+port = ${o.port}
+allow_plain_without_tls = true
+max_connections = ${o.maxConnections}
+
+[metrics]
+enabled = false
+
+[auth]
+scram_iterations = ${o.scramIterations}
+`;
+  const path = join(o.dir, 'meerkat.toml');
+  await writeFile(path, toml);
+  return path;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}

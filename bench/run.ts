@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: Meerkat's benchmarks (issue 2). One JSON object per line on stdout, then a
+ * short human summary (lines starting with '#'). Settings come from the environment:
+ *
+ *   BENCH_SCENARIOS   idle,logins,messaging,parser (default: all four)
+ *   BENCH_SESSIONS    idle sessions (5000); 19000 checks the 20,000-descriptor target
+ *   BENCH_MECH        SASL mechanism of the idle logins: PLAIN (default) or SCRAM-SHA-1
+ *   BENCH_CONCURRENCY logins in flight (200)
+ *   BENCH_HOLD        seconds the idle sessions stay before the memory reading (5)
+ *   BENCH_USERS       messaging users (1000)
+ *   BENCH_RATE        messages per second, total (10000)
+ *   BENCH_DURATION    seconds of messaging (20)
+ *   BENCH_LOADGENS    generator processes for messaging (1)
+ *   BENCH_ITERATIONS  PBKDF2 iterations of the stored SCRAM secrets (4096)
+ *   BENCH_LOGLEVEL    server log level, logged to a file in its temp data dir (info)
+ *   BENCH_PROFILE     a directory: run the server with --cpu-prof and write profiles there
+ */
+
+import { cpuMs } from './lib/proc.ts';
+import { startMeerkat, type Target } from './lib/target.ts';
+import type { Mechanism } from './loadgen/protocol.ts';
+import { runParserBench } from './parser-bench.ts';
+import { runIdle } from './scenarios/idle.ts';
+import { runLogins } from './scenarios/login-split.ts';
+import { runMessaging } from './scenarios/messaging.ts';
+import { summarize } from './summary.ts';
+
+const env = process.env;
+const num = (k: string, d: number) => (env[k] ? Number(env[k]) : d);
+const scenarios = new Set((env.BENCH_SCENARIOS ?? 'idle,logins,messaging,parser').split(','));
+const sessions = num('BENCH_SESSIONS', 5000);
+const mechanism = (env.BENCH_MECH ?? 'PLAIN') as Mechanism;
+const concurrency = num('BENCH_CONCURRENCY', 200);
+const users = num('BENCH_USERS', 1000);
+const iterations = num('BENCH_ITERATIONS', 4096);
+const loglevel = env.BENCH_LOGLEVEL ?? 'info';
+const nodeFlags = env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_PROFILE}`] : [];
+// Each process may open 20,000 files: one generator process per 15,000 clients at most.
+const PER_PROCESS = 15_000;
+
+const results: Record<string, unknown>[] = [];
+const emit = (r: Record<string, unknown>) => {
+  results.push(r);
+  console.log(JSON.stringify(r));
+};
+
+async function withMeerkat(n: number, fn: (t: Target) => Promise<void>): Promise<void> {
+  const t = await startMeerkat({
+    users: n,
+    maxConnections: n + 500,
+    scramIterations: iterations,
+    loglevel,
+    nodeFlags,
+  });
+  try {
+    await fn(t);
+  } finally {
+    await t.stop();
+  }
+}
+
+emit({
+  bench: 'setup',
+  node: process.version,
+  scram_iterations: iterations,
+  loglevel,
+  started: new Date().toISOString(),
+});
+
+if (scenarios.has('idle') || scenarios.has('logins')) {
+  await withMeerkat(sessions, async (t) => {
+    if (scenarios.has('idle')) {
+      const holdS = num('BENCH_HOLD', 5);
+      emit(
+        await runIdle(t, {
+          users: sessions,
+          mechanism,
+          concurrency,
+          perProcess: PER_PROCESS,
+          holdS,
+        }),
+      );
+    }
+    if (scenarios.has('logins')) {
+      // SCRAM with the client's cached SaltedPassword: the login cost without the PBKDF2 that
+      // PLAIN makes the server pay.
+      const o = { users: sessions, concurrency, perProcess: PER_PROCESS };
+      emit(await runLogins(t, { ...o, mechanism: 'SCRAM-SHA-1' }, cpuMs));
+    }
+  });
+}
+
+if (scenarios.has('messaging')) {
+  await withMeerkat(users, async (t) => {
+    emit(
+      await runMessaging(t, {
+        users,
+        rate: num('BENCH_RATE', 10_000),
+        durationS: num('BENCH_DURATION', 20),
+        bodyBytes: 64,
+        drainS: 5,
+        loadgens: num('BENCH_LOADGENS', 1),
+        mechanism: 'PLAIN',
+      }),
+    );
+  });
+}
+
+if (scenarios.has('parser')) {
+  for (const r of await runParserBench()) emit(r as Record<string, unknown>);
+}
+
+for (const line of summarize(results)) console.log(`# ${line}`);
