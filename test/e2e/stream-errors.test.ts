@@ -41,7 +41,13 @@ async function expectClosedWith(c: TestClient, cond: string): Promise<void> {
  * Streams `total` bytes of `chunk` repeated, one write at a time, giving the in-process server
  * a turn after each, and stops as soon as the server sent a stream error. Returns bytes sent.
  */
-async function streamUntilError(c: TestClient, chunk: Buffer, total: number): Promise<number> {
+async function streamUntilError(
+  c: TestClient,
+  chunk: Buffer,
+  total: number,
+  prefix = '',
+): Promise<number> {
+  c.sendRaw(prefix);
   let sent = 0;
   // Watching the raw text leaves the error element queued for expectClosedWith.
   while (sent < total && !c.raw.includes('<stream:error>') && !c.isClosed) {
@@ -208,6 +214,51 @@ describe('stream-level errors over raw sockets', () => {
     assert.ok(growth < MiB, `heap grew by ${growth} bytes`);
     assert.ok(!c.raw.includes('yyyy'), 'nothing of the oversized stanza was delivered');
     await serverStillServes(server.port);
+  });
+
+  test('too many attributes get <policy-violation/>', async () => {
+    const attrs = Array.from({ length: 200 }, (_, i) => `a${i}='v'`).join(' ');
+    const c = await opened(server.port);
+    c.sendRaw(`<message ${attrs}/>`);
+    await expectClosedWith(c, 'policy-violation');
+  });
+
+  test('a duplicate attribute gets <not-well-formed/>', async () => {
+    const c = await opened(server.port);
+    c.sendRaw("<message to='a@localhost' to='b@localhost'/>");
+    await expectClosedWith(c, 'not-well-formed');
+  });
+
+  test('an unbound prefix gets <not-well-formed/>', async () => {
+    const c = await opened(server.port);
+    c.sendRaw('<message><foo:bar/></message>');
+    await expectClosedWith(c, 'not-well-formed');
+  });
+
+  test('text between stanzas gets <bad-format/>', async () => {
+    const c = await opened(server.port);
+    c.sendRaw('hello<message/>');
+    await expectClosedWith(c, 'bad-format');
+  });
+
+  test('whitespace keepalives between stanzas are fine', async () => {
+    const c = await opened(server.port);
+    for (let i = 0; i < 20; i++) c.sendRaw(' \n');
+    c.sendRaw('<message/>');
+    // Only the stanza itself is refused (no authentication yet).
+    await expectClosedWith(c, 'not-authorized');
+  });
+
+  test('a stream header with a huge attribute gets <policy-violation/>', async () => {
+    const c = await TestClient.connect(server.port);
+    const sent = await streamUntilError(
+      c,
+      Buffer.alloc(4096, 'h'),
+      4 * MiB,
+      "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' id='",
+    );
+    await expectClosedWith(c, 'policy-violation');
+    assert.ok(sent < MiB, `server read ${sent} bytes of a stream header`);
   });
 
   test('a second stream header inside the stream gets a stream error', async () => {
