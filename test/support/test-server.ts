@@ -17,6 +17,12 @@ export interface TestServer {
   tlsPort: number;
   /** Plain TCP, PLAIN allowed without TLS (load-test style listener). */
   plainPort: number;
+  /** HTTP listener: WebSocket at /ws-xmpp, /health, /ready. */
+  httpPort: number;
+  /** HTTPS listener (the self-signed certificate): wss:// at /ws-xmpp. */
+  httpsPort: number;
+  /** The [metrics] port when started with `metrics: true`. */
+  metricsPort: number | undefined;
   dataDir: string;
   register(user: string, password: string): Promise<void>;
   stop(): Promise<void>;
@@ -28,6 +34,8 @@ export interface TestServerOptions {
   hosts?: string[];
   /** Database: sqlite in the temp dir (default) or the test PostgreSQL. */
   storage?: 'sqlite' | 'postgres';
+  /** Serve /metrics on a free loopback port (off by default). */
+  metrics?: boolean;
 }
 
 /**
@@ -56,13 +64,26 @@ tls.keyfile = ${JSON.stringify(cert.keyfile)}
 [[listen.c2s]]
 port = 5224
 allow_plain_without_tls = true
+
+[[listen.http]]
+port = 5280
+ip = "127.0.0.1"
+
+[[listen.http]]
+port = 5281
+ip = "127.0.0.1"
+tls.certfile = ${JSON.stringify(cert.certfile)}
+tls.keyfile = ${JSON.stringify(cert.keyfile)}
 ${opts.toml ?? ''}
 `;
   const moduleSchemas = Object.fromEntries(ALL_MODULES.map((m) => [m.id, m.options]));
   const config = parseConfig(toml, { moduleSchemas, defaultModules: DEFAULT_MODULES, env: {} });
   // Port 0: the kernel picks free ports, so test files can run in parallel.
   for (const l of config.listen.c2s) l.port = 0;
-  config.metrics.enabled = false;
+  for (const l of config.listen.http) l.port = 0;
+  config.metrics.enabled = opts.metrics ?? false;
+  config.metrics.ip = '127.0.0.1';
+  config.metrics.port = 0;
   if (opts.storage === 'postgres') {
     config.storage.backend = 'postgres';
     config.storage.postgres.url =
@@ -78,6 +99,9 @@ ${opts.toml ?? ''}
     port,
     tlsPort,
     plainPort,
+    httpPort: node.httpPorts()[0]!,
+    httpsPort: node.httpPorts()[1]!,
+    metricsPort: node.metricsPort(),
     dataDir,
     async register(user, password) {
       const r = await node.admin.accounts.register(user, hosts[0]!, password);

@@ -1,0 +1,56 @@
+import type { C2sDeps } from '../c2s/deps.ts';
+import { startWsSession } from '../c2s/ws-transport.ts';
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { NodeMetrics } from '../observability/metrics.ts';
+import { HttpListener, type ReadyState } from './http-listener.ts';
+
+export interface StartedHttpListener {
+  listener: HttpListener;
+  ip: string;
+  port: number;
+  kind: 'http' | 'https';
+}
+
+export interface HttpEndpointDeps {
+  c2s: C2sDeps;
+  log: Logger;
+  metrics: NodeMetrics;
+  ready(): Promise<ReadyState>;
+}
+
+/** Starts every `[[listen.http]]` listener, in config order; WebSockets run C2sSession. */
+export async function startHttpListeners(
+  config: Config,
+  d: HttpEndpointDeps,
+): Promise<StartedHttpListener[]> {
+  const started: StartedHttpListener[] = [];
+  for (const l of config.listen.http) {
+    if (l.proxy_protocol) {
+      // Not implemented yet (issue 6 item 3): say so instead of silently misreading headers.
+      d.log.warn({ what: 'proxy_protocol_unsupported', kind: 'http', port: l.port });
+    }
+    const tls =
+      l.tls.certfile && l.tls.keyfile
+        ? { certfile: l.tls.certfile, keyfile: l.tls.keyfile }
+        : undefined;
+    const listener = new HttpListener({
+      ip: l.ip,
+      port: l.port,
+      tls,
+      paths: { websocket: l.paths.websocket, health: l.paths.health },
+      trustedProxies: l.trusted_proxies,
+      maxConnections: l.max_connections ?? config.node.max_connections,
+      maxMessageBytes: d.c2s.limits.maxStanzaBytes,
+      log: d.log,
+      metrics: d.metrics.listeners,
+      ready: d.ready,
+      onWebSocket: (ws, client) => startWsSession(ws, client, d.c2s),
+    });
+    const port = await listener.listen();
+    const kind = tls ? 'https' : 'http';
+    started.push({ listener, ip: l.ip, port, kind });
+    d.log.info({ what: 'listener_started', kind, ip: l.ip, port, websocket: l.paths.websocket });
+  }
+  return started;
+}

@@ -1,0 +1,231 @@
+import { readFile } from 'node:fs/promises';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../observability/logger.ts';
+import type { ListenerCounters } from '../observability/metrics.ts';
+import { clientAddress, isForwardedSecure, normalizeIp, proxyTrust } from './trusted-proxies.ts';
+import { WsHeartbeat } from './ws-heartbeat.ts';
+
+export interface ReadyState {
+  ready: boolean;
+  /** Why not ready (empty when ready): 'starting', 'storage_unreachable', 'draining'... */
+  reasons: string[];
+}
+
+export interface HttpClientInfo {
+  /** The real client address (X-Forwarded-For believed only from trusted proxies). */
+  ip: string;
+  /** TLS on this listener, or `X-Forwarded-Proto: https` from a trusted proxy. */
+  secure: boolean;
+}
+
+export type HttpHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  client: HttpClientInfo,
+) => void;
+
+export interface HttpListenerOptions {
+  ip: string;
+  /** 0: a free port (tests). */
+  port: number;
+  /** HTTPS when both are set. */
+  tls?: { certfile: string; keyfile: string };
+  paths: { websocket: string | false; health: boolean };
+  trustedProxies: readonly string[];
+  maxConnections: number;
+  /** Largest WebSocket message: the post-auth stanza limit (the session enforces the pre-auth one). */
+  maxMessageBytes: number;
+  /** WebSocket ping interval; a peer silent for two intervals is dropped. Default 30 s. */
+  pingIntervalMs?: number;
+  log: Logger;
+  metrics?: ListenerCounters;
+  /** GET /ready: started, storage reachable, not draining. */
+  ready(): Promise<ReadyState>;
+  onWebSocket(ws: WebSocket, client: HttpClientInfo): void;
+  /** More endpoints by exact path (e.g. BOSH). */
+  routes?: ReadonlyMap<string, HttpHandler>;
+}
+
+const KIND = 'http';
+
+/**
+ * The `[[listen.http]]` listener: XMPP over WebSocket (RFC 7395), /health and /ready for load
+ * balancers, plain HTTP or HTTPS. Connections past max_connections are closed at accept.
+ */
+export class HttpListener {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly wss: WebSocketServer;
+  private readonly heartbeat: WsHeartbeat;
+  private readonly trust;
+  refused = 0;
+
+  constructor(private readonly o: HttpListenerOptions) {
+    this.trust = proxyTrust(o.trustedProxies);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: o.maxMessageBytes,
+      // Issue 6 / ARCHITECTURE.md §10: compression costs memory per connection and opens
+      // compression-ratio attacks on the stanza limit.
+      perMessageDeflate: false,
+      handleProtocols: () => 'xmpp',
+    });
+    this.heartbeat = new WsHeartbeat(o.pingIntervalMs ?? 30_000);
+  }
+
+  get secure(): boolean {
+    return this.o.tls !== undefined;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  async listen(): Promise<number> {
+    const tls = this.o.tls;
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res);
+    const server: Server = tls
+      ? createHttpsServer(
+          {
+            cert: await readFile(tls.certfile),
+            key: await readFile(tls.keyfile),
+            minVersion: 'TLSv1.2',
+          },
+          handler,
+        )
+      : createHttpServer(handler);
+    this.server = server;
+    server.on('connection', (socket: Socket) => this.accept(socket));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
+    // TLS handshake failures and client resets are the client's problem, not a log line each.
+    server.on('tlsClientError', () => {});
+    server.on('clientError', (_err, socket: Duplex) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.o.ip, port: this.o.port, backlog: 1024 }, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.syscall === 'accept') this.o.metrics?.acceptFailed(KIND, err.code ?? 'unknown');
+      this.o.log.warn({ what: 'http_listener_error', code: err.code, err });
+    });
+    const addr = server.address();
+    return typeof addr === 'object' && addr ? addr.port : this.o.port;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.sockets.size >= this.o.maxConnections) {
+      this.refused++;
+      this.o.metrics?.connectionRejected(KIND);
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  private client(req: IncomingMessage): HttpClientInfo {
+    const peer = normalizeIp(req.socket.remoteAddress ?? '');
+    return {
+      ip: clientAddress(peer, req.headers['x-forwarded-for'], this.trust),
+      secure: this.secure || isForwardedSecure(peer, req.headers['x-forwarded-proto'], this.trust),
+    };
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    socket.on('error', () => {});
+    const ws = this.o.paths.websocket;
+    if (ws === false || pathOf(req.url) !== ws) return refuse(socket, 404, 'Not Found');
+    // RFC 7395 §3.1: the client must offer the "xmpp" subprotocol; without it we refuse the
+    // handshake rather than speak XMPP to a client that did not ask for it.
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim());
+    if (!offered.includes('xmpp')) {
+      return refuse(socket, 400, 'Bad Request', 'the xmpp WebSocket subprotocol is required\n');
+    }
+    const client = this.client(req);
+    this.wss.handleUpgrade(req, socket, head, (conn) => {
+      this.heartbeat.add(conn);
+      this.o.onWebSocket(conn, client);
+    });
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse) {
+    const path = pathOf(req.url);
+    const route = this.o.routes?.get(path);
+    if (route) return route(req, res, this.client(req));
+    const health = this.o.paths.health && (path === '/health' || path === '/ready');
+    if (!health && path !== this.o.paths.websocket) return json(res, 404, { status: 'not_found' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === this.o.paths.websocket) {
+      res.writeHead(426, { upgrade: 'websocket', 'content-type': 'text/plain' });
+      res.end('use a WebSocket with the xmpp subprotocol\n');
+      return;
+    }
+    // /health: the process answers. /ready: it should receive new clients (issue 6).
+    if (path === '/health') return json(res, 200, { status: 'ok' });
+    this.o.ready().then(
+      (r) =>
+        json(
+          res,
+          r.ready ? 200 : 503,
+          r.ready ? { status: 'ready' } : { status: 'not_ready', reasons: r.reasons },
+        ),
+      (err: unknown) => {
+        this.o.log.warn({ what: 'ready_check_failed', err });
+        json(res, 503, { status: 'not_ready', reasons: ['check_failed'] });
+      },
+    );
+  }
+
+  /** Stops accepting; open connections stay until their sessions close them. */
+  async close(): Promise<void> {
+    this.heartbeat.stop();
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Idle keep-alive HTTP connections would hold close() open.
+      (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
+    });
+  }
+
+  destroyAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q === -1 ? u : u.slice(0, q);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function refuse(socket: Duplex, status: number, reason: string, body = ''): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
