@@ -6,7 +6,7 @@ import { createAccountStore } from './auth/account-store.sql.ts';
 import type { AccountStore } from './auth/account-store.ts';
 import { deriveAccountSecrets, deriveScramCredentials } from './auth/scram.ts';
 import { C2sListener } from './c2s/c2s-listener.ts';
-import { type C2sDeps, NO_COUNTERS, type TlsMode } from './c2s/deps.ts';
+import type { C2sDeps, TlsMode } from './c2s/deps.ts';
 import type { Config } from './config/index.ts';
 import { StreamError } from './errors/index.ts';
 import { HookBus } from './hooks/index.ts';
@@ -15,9 +15,15 @@ import { makeJid, tryParseJid } from './jid/index.ts';
 import { ModuleManager } from './modules/manager.ts';
 import type { ModuleDefinition } from './modules/module-api.ts';
 import { ALL_MODULES } from './modules/registry.ts';
+import { type StartedHttpListener, startHttpListeners } from './net/http-endpoints.ts';
+import type { ReadyState } from './net/http-listener.ts';
+import { checkReadiness } from './net/readiness.ts';
 import { ensureSelfSignedCertificate, loadSecureContext } from './net/tls-certificate.ts';
 import { readFdLimit } from './observability/fd-limits.ts';
 import type { Logger } from './observability/logger.ts';
+import { createMetrics, type NodeMetrics } from './observability/metrics.ts';
+import { type MetricsServer, startMetricsServer } from './observability/metrics-server.ts';
+import { timedDb, timeRouting } from './observability/metrics-timing.ts';
 import { Router } from './router/index.ts';
 import { SessionManager } from './sm/index.ts';
 import { openDatabase, type SqlDb } from './storage/index.ts';
@@ -36,6 +42,15 @@ export interface MeerkatNode {
   stop(): Promise<void>;
   /** Bound c2s ports in config order (a configured port 0 gets a free port: tests). */
   c2sPorts(): number[];
+  readonly metrics: NodeMetrics;
+  /** Bound [[listen.http]] ports in config order. */
+  httpPorts(): number[];
+  /** Bound [metrics] port; undefined when metrics are disabled. */
+  metricsPort(): number | undefined;
+  /** What GET /ready answers: started, storage reachable, not draining. */
+  ready(): Promise<ReadyState>;
+  /** A draining node answers /ready with 503 so load balancers send no new clients. */
+  setDraining(on: boolean): void;
 }
 
 export interface CreateNodeOptions {
@@ -52,7 +67,8 @@ export async function createNode(
   const hosts = new Set(config.general.hosts);
   const dataDir = config.general.data_dir;
   await mkdir(dataDir, { recursive: true });
-  const db: SqlDb = await openDatabase(
+  const metrics = createMetrics();
+  const rawDb: SqlDb = await openDatabase(
     config.storage.backend === 'postgres'
       ? {
           backend: 'postgres',
@@ -62,6 +78,7 @@ export async function createNode(
         }
       : { backend: 'sqlite', path: config.storage.sqlite.path },
   );
+  const db = timedDb(rawDb, metrics);
   const accounts = await createAccountStore(db);
   const hooks = new HookBus();
   const iq = new IqDispatcher(log);
@@ -69,6 +86,7 @@ export async function createNode(
   const sm = new SessionManager();
   const userExists = (user: string, domain: string) => accounts.exists(user, domain);
   const router = new Router({ hosts, sm, iq, tracker, hooks, userExists, log });
+  timeRouting(router, metrics);
   const modules = new ModuleManager(hooks, iq, log);
   const iterations = config.auth.scram_iterations;
 
@@ -99,12 +117,21 @@ export async function createNode(
       maxAuthFailures: 3,
     },
     log,
-    counters: NO_COUNTERS,
+    counters: metrics.c2s,
   };
 
   let status: 'starting' | 'started' | 'stopping' = 'starting';
   const startedAt = Date.now();
   const listeners: { listener: C2sListener; ip: string; port: number; kind: string }[] = [];
+  let httpListeners: StartedHttpListener[] = [];
+  let metricsServer: MetricsServer | undefined;
+  let draining = false;
+  const ready = () =>
+    checkReadiness({
+      status: () => status,
+      draining: () => draining,
+      pingStorage: () => db.ping(),
+    });
 
   const tlsContextFor = async (certfile?: string, keyfile?: string): Promise<SecureContext> => {
     const paths =
@@ -133,7 +160,8 @@ export async function createNode(
       startedAt,
       dataDir,
       logFile: config.general.log_file,
-      listeners: () => listeners.map((l) => ({ kind: l.kind, ip: l.ip, port: l.port })),
+      listeners: () =>
+        [...listeners, ...httpListeners].map((l) => ({ kind: l.kind, ip: l.ip, port: l.port })),
       fdLimit: () => readFdLimit(),
       stop: () => node.stop(),
     },
@@ -231,7 +259,13 @@ export async function createNode(
         });
         const port = await listener.listen();
         listeners.push({ listener, ip: l.ip, port, kind: mode === 'tls' ? 'c2s_tls' : 'c2s' });
+        metrics.addRefusedSource('c2s', () => listener.refused);
         log.info({ what: 'listener_started', kind: 'c2s', ip: l.ip, port, tls: mode });
+      }
+      httpListeners = await startHttpListeners(config, { c2s: c2sDeps, log, metrics, ready });
+      if (config.metrics.enabled) {
+        const { ip, port } = config.metrics;
+        metricsServer = await startMetricsServer({ ip, port, metrics, log });
       }
       status = 'started';
       log.info({
@@ -246,16 +280,26 @@ export async function createNode(
       status = 'stopping';
       log.info({ what: 'node_stopping', node: config.node.name });
       // Stop accepting first; net.Server.close() resolves only once every socket is gone.
-      const closed = Promise.all(listeners.map((l) => l.listener.close()));
+      const all = [...listeners, ...httpListeners];
+      const closed = Promise.all(all.map((l) => l.listener.close()));
       await Promise.all(sm.all().map((s) => s.close(new StreamError('system-shutdown'))));
-      for (const l of listeners) l.listener.destroyAll();
+      for (const l of all) l.listener.destroyAll();
       await closed;
       await modules.stop();
       tracker.cancelAll();
       await db.close();
+      await metricsServer?.close();
+      metrics.stop();
       log.info({ what: 'node_stopped', node: config.node.name });
     },
     c2sPorts: () => listeners.map((l) => l.port),
+    metrics,
+    httpPorts: () => httpListeners.map((l) => l.port),
+    metricsPort: () => metricsServer?.port,
+    ready,
+    setDraining(on) {
+      draining = on;
+    },
   };
   return node;
 }
