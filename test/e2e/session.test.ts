@@ -134,6 +134,23 @@ describe('session establishment', () => {
     d.close();
   });
 
+  test("after SASL a restart header with someone else's 'from' gets <invalid-from/>", async () => {
+    const c = await TestClient.connect(server.plainPort);
+    c.openStream();
+    await c.authenticate(await c.expectName('features', NS_STREAM), 'fay', 'pw-fay', 'PLAIN');
+    c.openStream('localhost', " from='ann@localhost'");
+    assert.equal(await c.expectStreamError(), 'invalid-from');
+    await c.closed;
+    // Its own JID in 'from' is what RFC 6120 §4.7.1 asks for: accepted.
+    const d = await TestClient.connect(server.plainPort);
+    d.openStream();
+    await d.authenticate(await d.expectName('features', NS_STREAM), 'fay', 'pw-fay', 'PLAIN');
+    d.openStream('localhost', " from='fay@localhost'");
+    await d.expectName('features', NS_STREAM);
+    assert.equal(await d.bind('f'), 'fay@localhost/f');
+    d.close();
+  });
+
   test("a forged 'from' gets <invalid-from/>; our own bare JID is accepted", async () => {
     const c = await TestClient.connect(server.plainPort);
     await c.login('gus', 'pw-gus', { ...PLAIN, resource: 'r' });
