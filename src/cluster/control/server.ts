@@ -66,7 +66,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   // Accept errors (EMFILE) must not kill the node; libuv keeps listening after them.
   server.on('error', (err) => opts.log.warn({ what: 'control_server_error', err }));
   const port = await listenInRange(server, ip, opts.portMin, opts.portMax);
-  opts.log.info({ what: 'control_listening', node: opts.nodeName, ip, port });
+  opts.log.info({ what: 'control_listening', ip, port });
   return {
     ip,
     port,

@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util';
+import { createAdminRegistry } from './admin/index.ts';
+import type { AdminServices } from './admin/services.ts';
+import { loadNodeConfig } from './cli/node-config.ts';
+import { removePidFile, writePidFile } from './cli/pid-file.ts';
+import { parseNodeName, resolveCookie, startControlServer } from './cluster/control/index.ts';
+import { ConfigError } from './config/index.ts';
+import { createNode } from './node.ts';
+import { checkFdLimit, readFdLimit } from './observability/fd-limits.ts';
+import { closeLogger, createLogger, type Logger } from './observability/logger.ts';
+
+/**
+ * The node process: argv → config → logger → environment checks → createNode() → control port
+ * → start; SIGTERM/SIGINT or `meerkatctl stop` → graceful stop → exit.
+ *   --config PATH     meerkat.toml (absent: the embedded default)
+ *   --foreground      log to stdout as well as to [general] log_file
+ *   --log-file PATH   log file when [general] log_file is unset (meerkatctl start sets it)
+ */
+const STOP_DEADLINE_MS = 30_000;
+
+function parseArgv() {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      foreground: { type: 'boolean', default: false },
+      'log-file': { type: 'string' },
+    },
+    strict: true,
+  });
+  return values;
+}
+
+async function main(): Promise<number> {
+  let argv: ReturnType<typeof parseArgv>;
+  let config: ReturnType<typeof loadNodeConfig>;
+  try {
+    argv = parseArgv();
+    config = loadNodeConfig(argv.config, process.env);
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const logFile = config.general.log_file ?? argv['log-file'];
+  config = { ...config, general: { ...config.general, log_file: logFile } };
+  const log = createLogger({
+    level: config.general.loglevel,
+    file: logFile,
+    stdout: argv.foreground || logFile === undefined,
+    base: { node: config.node.name },
+  });
+  try {
+    return await run(config, log);
+  } catch (err) {
+    log.fatal({ what: 'node_start_failed', err });
+    return 1;
+  } finally {
+    await closeLogger(log);
+  }
+}
+
+async function run(config: ReturnType<typeof loadNodeConfig>, log: Logger): Promise<number> {
+  const { name, cookie, cookie_file, dist_port_min, dist_port_max, max_connections } = config.node;
+  const dataDir = config.general.data_dir;
+  checkFdLimit(readFdLimit(), max_connections, log);
+  const secret = await resolveCookie({ cookie, cookieFile: cookie_file, dataDir, create: true });
+  const node = await createNode(config, log);
+  let stopping: Promise<void> | undefined;
+  let done!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => {
+    done = resolve;
+  });
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ what: 'node_stop_requested', reason });
+      const deadline = setTimeout(() => {
+        log.error({ what: 'node_stop_timeout', ms: STOP_DEADLINE_MS });
+        done(1);
+      }, STOP_DEADLINE_MS);
+      await node.stop().catch((err: unknown) => log.error({ what: 'node_stop_failed', err }));
+      await control.close();
+      await removePidFile(dataDir, process.pid);
+      clearTimeout(deadline);
+      done(0);
+    })();
+    return stopping;
+  };
+  const base = node.admin.node;
+  // The control port belongs to this process, not to the node's services: add it to the
+  // listeners, and make `meerkatctl stop` run the same shutdown as SIGTERM.
+  let controlPort = 0;
+  let controlIp = '';
+  const services: AdminServices = {
+    ...node.admin,
+    node: {
+      name: base.name,
+      pid: base.pid,
+      version: base.version,
+      status: () => base.status(),
+      startedAt: base.startedAt,
+      dataDir: base.dataDir,
+      logFile: base.logFile,
+      listeners: () => [...base.listeners(), { kind: 'control', ip: controlIp, port: controlPort }],
+      fdLimit: () => base.fdLimit(),
+      stop: () => stop('meerkatctl stop'),
+    },
+  };
+  const control = await startControlServer({
+    nodeName: name,
+    cookie: secret,
+    portMin: dist_port_min,
+    portMax: dist_port_max,
+    host: parseNodeName(name).host,
+    registry: createAdminRegistry(),
+    services,
+    log,
+  });
+  controlPort = control.port;
+  controlIp = control.ip;
+  await writePidFile(dataDir, process.pid);
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  try {
+    await node.start();
+  } catch (err) {
+    log.fatal({ what: 'node_start_failed', err });
+    await stop('start failed');
+    return 1;
+  }
+  return exited;
+}
+
+process.exitCode = await main();
+// Anything still open (a stuck socket) must not keep a stopped node alive.
+setTimeout(() => process.exit(), 100).unref();
