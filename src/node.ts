@@ -243,6 +243,7 @@ export async function createNode(
         log,
         userExists,
         removeUser,
+        serverVersion: VERSION,
       });
       for (const l of config.listen.c2s) {
         const mode = l.tls.mode as TlsMode;

@@ -52,6 +52,11 @@ export interface HookCatalogue {
     acc: { jid: string; name?: string; node?: string }[];
     params: { domain: string };
   };
+  /** Items for disco#items of an account's bare JID (PEP nodes...). */
+  'disco-sm-items': {
+    acc: { jid: string; name?: string; node?: string }[];
+    params: { user: Jid; from: Jid };
+  };
   /** Whether `from` may see `user`'s presence / last activity (roster subscription). */
   'roster-get-subscription': {
     acc: 'none' | 'to' | 'from' | 'both';

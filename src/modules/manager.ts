@@ -14,7 +14,7 @@ interface Running {
   undo: (() => void)[];
 }
 
-type BaseContext = Omit<ModuleContext<unknown>, 'options' | 'api'>;
+type BaseContext = Omit<ModuleContext<unknown>, 'options' | 'api' | 'moduleFeatures'>;
 
 /** Starts the enabled modules in dependency order and registers what they return. */
 export class ModuleManager {
@@ -37,6 +37,7 @@ export class ModuleManager {
         ...base,
         options: enabled[def.id],
         api: <T>(id: string) => this.apis.get(id) as T | undefined,
+        moduleFeatures: () => ({ server: this.features(), account: this.accountFeatures() }),
       };
       const regs = await def.start(ctx);
       const undo: (() => void)[] = [];

@@ -1,5 +1,5 @@
 import type { Schema } from '../config/index.ts';
-import type { HookBus, HookRegistration } from '../hooks/index.ts';
+import type { HookBus, HookHandler, HookName, HookRegistration } from '../hooks/index.ts';
 import type { IqDispatcher, IqRegistration, IqTracker } from '../iq/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Router } from '../router/index.ts';
@@ -36,6 +36,10 @@ export interface ModuleContext<O> {
   userExists(user: string, domain: string): Promise<boolean>;
   /** Removes an account and everything it owns (runs remove-user). */
   removeUser(user: string, domain: string): Promise<boolean>;
+  /** The server software's version (XEP-0092). */
+  serverVersion: string;
+  /** disco#info features the started modules declare; read at request time (XEP-0030). */
+  moduleFeatures(): { server: string[]; account: string[] };
   /** Other modules' public APIs by module id (only modules started before this one). */
   api<T>(id: string): T | undefined;
 }
@@ -66,4 +70,16 @@ export interface ModuleDefinition<O = unknown> {
 
 export function defineModule<O>(def: ModuleDefinition<O>): ModuleDefinition<O> {
   return def;
+}
+
+/**
+ * One hook registration, typed by its hook name (a plain object literal in a mixed array loses
+ * the per-hook types of `acc` and `params`).
+ */
+export function onHook<K extends HookName>(
+  hook: K,
+  handler: HookHandler<K>,
+  priority?: number,
+): HookRegistration {
+  return { hook, handler, priority } as unknown as HookRegistration;
 }

@@ -1,12 +1,33 @@
+import { modDisco } from './disco/index.ts';
+import { modLast } from './last/index.ts';
 import type { ModuleDefinition } from './module-api.ts';
+import { modOffline } from './offline/index.ts';
+import { modPing } from './ping/index.ts';
 import { modPresence } from './presence/index.ts';
 import { modRoster } from './roster/index.ts';
+import { modTime } from './time/index.ts';
+import { modVersion } from './version/index.ts';
 
 /** Every module of the project; [modules.*] picks among them. */
 export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
+  modDisco,
+  modLast,
+  modOffline,
+  modPing,
   modPresence,
   modRoster,
+  modTime,
+  modVersion,
 ] as readonly ModuleDefinition<unknown>[];
 
 /** Enabled with default options when meerkat.toml has no [modules] table. */
-export const DEFAULT_MODULES: readonly string[] = ['mod_presence', 'mod_roster'];
+export const DEFAULT_MODULES: readonly string[] = [
+  'mod_disco',
+  'mod_last',
+  'mod_offline',
+  'mod_ping',
+  'mod_presence',
+  'mod_roster',
+  'mod_time',
+  'mod_version',
+];
