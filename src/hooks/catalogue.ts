@@ -7,6 +7,8 @@ export interface SessionRef {
   readonly jid: Jid | undefined;
   readonly ip: string;
   readonly transport: string;
+  /** The connection is encrypted (TLS); undefined when the session cannot tell. */
+  readonly secure?: boolean;
   /** Priority of the last available presence, undefined before initial presence. */
   readonly priority: number | undefined;
   readonly available: boolean;
@@ -22,6 +24,19 @@ export interface SessionRef {
 export interface HookCatalogue {
   /** Extra stream features offered after authentication (bind/session come from c2s). */
   'c2s-stream-features': { acc: Element[]; params: { session: SessionRef; domain: string } };
+  /** Extra stream features offered before authentication (XEP-0077 iq-register). */
+  'c2s-preauth-features': {
+    acc: Element[];
+    params: { session: SessionRef; domain: string; secure: boolean };
+  };
+  /**
+   * An IQ on a stream not yet authenticated (XEP-0077 §3.1 in-band registration). A handler
+   * that answers stops with the reply; when nobody stops, the stream ends with not-authorized.
+   */
+  'c2s-preauth-iq': {
+    acc: Element | undefined;
+    params: { session: SessionRef; domain: string; iq: Element; secure: boolean };
+  };
   /** Every stanza a client sends, after `from` stamping. A handler that stops it consumes it. */
   'user-send-packet': { acc: Element; params: { session: SessionRef; from: Jid } };
   /** A stanza about to be written to a local session. Stopping drops it. */

@@ -1,33 +1,44 @@
+import { modBlocking } from './blocking/index.ts';
 import { modDisco } from './disco/index.ts';
 import { modLast } from './last/index.ts';
 import type { ModuleDefinition } from './module-api.ts';
 import { modOffline } from './offline/index.ts';
 import { modPing } from './ping/index.ts';
 import { modPresence } from './presence/index.ts';
+import { modPrivate } from './private/index.ts';
+import { modRegister } from './register/index.ts';
 import { modRoster } from './roster/index.ts';
 import { modTime } from './time/index.ts';
+import { modVcard } from './vcard/index.ts';
 import { modVersion } from './version/index.ts';
 
 /** Every module of the project; [modules.*] picks among them. */
 export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
+  modBlocking,
   modDisco,
   modLast,
   modOffline,
   modPing,
   modPresence,
+  modPrivate,
+  modRegister,
   modRoster,
   modTime,
+  modVcard,
   modVersion,
 ] as readonly ModuleDefinition<unknown>[];
 
 /** Enabled with default options when meerkat.toml has no [modules] table. */
 export const DEFAULT_MODULES: readonly string[] = [
+  'mod_blocking',
   'mod_disco',
   'mod_last',
   'mod_offline',
   'mod_ping',
   'mod_presence',
+  'mod_private',
   'mod_roster',
   'mod_time',
+  'mod_vcard',
   'mod_version',
 ];
