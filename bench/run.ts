@@ -14,8 +14,11 @@
  *   BENCH_ITERATIONS  PBKDF2 iterations of the stored SCRAM secrets (4096)
  *   BENCH_LOGLEVEL    server log level, logged to a file in its temp data dir (info)
  *   BENCH_PROFILE     a directory: run the server with --cpu-prof and write profiles there
+ *   BENCH_TSX=1       run server and generator from the TypeScript sources under tsx instead
+ *                     of compiling them first (see lib/build.ts: tsx inflates memory per session)
  */
 
+import { benchEntries } from './lib/build.ts';
 import { cpuMs } from './lib/proc.ts';
 import { startMeerkat, type Target } from './lib/target.ts';
 import type { Mechanism } from './loadgen/protocol.ts';
@@ -37,6 +40,7 @@ const loglevel = env.BENCH_LOGLEVEL ?? 'info';
 const nodeFlags = env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_PROFILE}`] : [];
 // Each process may open 20,000 files: one generator process per 15,000 clients at most.
 const PER_PROCESS = 15_000;
+const entries = await benchEntries(env.BENCH_TSX === '1');
 
 const results: Record<string, unknown>[] = [];
 const emit = (r: Record<string, unknown>) => {
@@ -51,6 +55,7 @@ async function withMeerkat(n: number, fn: (t: Target) => Promise<void>): Promise
     scramIterations: iterations,
     loglevel,
     nodeFlags,
+    entries,
   });
   try {
     await fn(t);
@@ -64,6 +69,7 @@ emit({
   node: process.version,
   scram_iterations: iterations,
   loglevel,
+  compiled: env.BENCH_TSX !== '1',
   started: new Date().toISOString(),
 });
 
@@ -78,13 +84,14 @@ if (scenarios.has('idle') || scenarios.has('logins')) {
           concurrency,
           perProcess: PER_PROCESS,
           holdS,
+          entries,
         }),
       );
     }
     if (scenarios.has('logins')) {
       // SCRAM with the client's cached SaltedPassword: the login cost without the PBKDF2 that
       // PLAIN makes the server pay.
-      const o = { users: sessions, concurrency, perProcess: PER_PROCESS };
+      const o = { users: sessions, concurrency, perProcess: PER_PROCESS, entries };
       emit(await runLogins(t, { ...o, mechanism: 'SCRAM-SHA-1' }, cpuMs));
     }
   });
@@ -101,6 +108,7 @@ if (scenarios.has('messaging')) {
         drainS: 5,
         loadgens: num('BENCH_LOADGENS', 1),
         mechanism: 'PLAIN',
+        entries,
       }),
     );
   });

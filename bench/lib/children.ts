@@ -1,7 +1,6 @@
 /** Starting the bench server and load generators as child processes, and talking to them. */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type {
   ChatCommand,
   ChatResult,
@@ -10,8 +9,7 @@ import type {
   Reply,
 } from '../loadgen/protocol.ts';
 import type { ServerCommand, ServerReply } from '../server.ts';
-
-const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+import type { BenchEntries } from './build.ts';
 
 /** The next IPC message of a child, or an error if it exits first. */
 function nextMessage<T>(child: ChildProcess, timeoutMs: number): Promise<T> {
@@ -48,12 +46,13 @@ export class BenchServer {
 
   /** Extra node flags (e.g. `--cpu-prof`) go in `nodeFlags`. */
   static async start(
+    entries: BenchEntries,
     configPath: string,
     users: number,
     nodeFlags: string[] = [],
   ): Promise<BenchServer> {
-    const child = fork(`${BENCH_DIR}server.ts`, ['--config', configPath, '--users', `${users}`], {
-      execArgv: ['--import', 'tsx', '--expose-gc', ...nodeFlags],
+    const child = fork(entries.server, ['--config', configPath, '--users', `${users}`], {
+      execArgv: [...entries.execArgv, '--expose-gc', ...nodeFlags],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const r = await nextMessage<ServerReply>(child, 300_000);
@@ -82,9 +81,9 @@ export class BenchServer {
 export class LoadGen {
   private constructor(readonly child: ChildProcess) {}
 
-  static start(): LoadGen {
-    const child = fork(`${BENCH_DIR}loadgen/main.ts`, [], {
-      execArgv: ['--import', 'tsx'],
+  static start(entries: BenchEntries): LoadGen {
+    const child = fork(entries.loadgen, [], {
+      execArgv: entries.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new LoadGen(child);

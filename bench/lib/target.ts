@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BenchEntries } from './build.ts';
 import { BenchServer } from './children.ts';
 import { freePort, writeBenchConfig } from './config.ts';
 
@@ -27,6 +28,7 @@ export interface MeerkatTargetOptions {
   loglevel: string;
   /** Node flags of the server process, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x']. */
   nodeFlags: string[];
+  entries: BenchEntries;
 }
 
 export async function startMeerkat(o: MeerkatTargetOptions): Promise<Target> {
@@ -38,7 +40,7 @@ export async function startMeerkat(o: MeerkatTargetOptions): Promise<Target> {
     scramIterations: o.scramIterations,
     loglevel: o.loglevel,
   });
-  const server = await BenchServer.start(config, o.users, o.nodeFlags);
+  const server = await BenchServer.start(o.entries, config, o.users, o.nodeFlags);
   return {
     name: 'meerkat',
     host: '127.0.0.1',

@@ -1,4 +1,5 @@
 /** Logging a population of users in from one or more load-generator processes at once. */
+import type { BenchEntries } from '../lib/build.ts';
 import { LoadGen } from '../lib/children.ts';
 import { percentiles } from '../lib/stats.ts';
 import type { Target } from '../lib/target.ts';
@@ -11,6 +12,8 @@ export interface LoginOptions {
   concurrency: number;
   /** Most clients one generator process holds (each process may open 20,000 files). */
   perProcess: number;
+  /** The compiled (or tsx) load-generator entry. */
+  entries: BenchEntries;
 }
 
 export interface Logins {
@@ -26,7 +29,7 @@ export interface Logins {
 
 export async function loginAll(t: Target, o: LoginOptions): Promise<Logins> {
   const n = Math.max(1, Math.ceil(o.users / o.perProcess));
-  const gens = Array.from({ length: n }, () => LoadGen.start());
+  const gens = Array.from({ length: n }, () => LoadGen.start(o.entries));
   let first = 1;
   const runs = gens.map((g, i) => {
     const count = Math.floor(o.users / n) + (i < o.users % n ? 1 : 0);

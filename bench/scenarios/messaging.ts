@@ -5,6 +5,7 @@
  * so delivered, lost (not received within `drainS` after sending stops) and latency are exact.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BenchEntries } from '../lib/build.ts';
 import { cpuMs, machineBusyMs, RssSampler } from '../lib/proc.ts';
 import { percentiles } from '../lib/stats.ts';
 import type { Target } from '../lib/target.ts';
@@ -20,6 +21,7 @@ export interface MessagingOptions {
   /** Generator processes; users and rate are split evenly, messages stay within one process. */
   loadgens: number;
   mechanism: Mechanism;
+  entries: BenchEntries;
 }
 
 export async function runMessaging(
@@ -31,6 +33,7 @@ export async function runMessaging(
     mechanism: o.mechanism,
     concurrency: 100,
     perProcess: Math.ceil(o.users / o.loadgens),
+    entries: o.entries,
   });
   // Let initial presences settle before the clock starts.
   await sleep(1000);
