@@ -1,0 +1,77 @@
+import { createAdminRegistry } from '../admin/index.ts';
+import { ConfigError } from '../config/index.ts';
+import { ArgvError, type GlobalOptions, parseArgv } from './argv.ts';
+import { type CliContext, EXIT, type ExitCode } from './context.ts';
+import { commandHelp, commandList, findCommand, USAGE } from './help.ts';
+import * as lifecycle from './lifecycle.ts';
+import { runRemote, usageError } from './remote.ts';
+import { resolveTarget, type Target } from './target.ts';
+
+type LocalRunner = (ctx: CliContext, target: Target, o: GlobalOptions) => Promise<ExitCode>;
+
+const LOCAL: Record<string, LocalRunner> = {
+  start: (ctx, t) => lifecycle.start(ctx, t),
+  foreground: (ctx, t) => lifecycle.foreground(ctx, t),
+  live: (ctx, t) => lifecycle.foreground(ctx, t),
+  started: lifecycle.started,
+  stopped: lifecycle.stopped,
+  stop: lifecycle.stop,
+  restart: lifecycle.restart,
+  ping: lifecycle.ping,
+};
+
+/** meerkatctl: returns the exit code (0 ok, 1 error, 2 usage, 3 node not reachable). */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<ExitCode> {
+  const registry = createAdminRegistry();
+  let parsed: ReturnType<typeof parseArgv>;
+  try {
+    parsed = parseArgv(argv);
+  } catch (err) {
+    if (!(err instanceof ArgvError)) throw err;
+    ctx.err(`Error: ${err.message}`);
+    ctx.err(USAGE);
+    return EXIT.usage;
+  }
+  const { options, command, args } = parsed;
+  if (command === undefined) {
+    ctx.out(commandList(registry));
+    return options.help ? EXIT.ok : EXIT.usage;
+  }
+  if (command === 'help' || options.help) {
+    const name = command === 'help' ? args[0] : command;
+    if (name === undefined) {
+      ctx.out(commandList(registry));
+      return EXIT.ok;
+    }
+    const cmd = findCommand(registry, name);
+    if (!cmd) return unknownCommand(ctx, name);
+    ctx.out(commandHelp(cmd));
+    return EXIT.ok;
+  }
+  const local: LocalRunner | undefined = Object.hasOwn(LOCAL, command) ? LOCAL[command] : undefined;
+  const def = registry.get(command);
+  if (!local && !def) return unknownCommand(ctx, command);
+  if (local && args.length > 0) {
+    return usageError(
+      ctx,
+      findCommand(registry, command)!,
+      `'${command}' takes no arguments, got ${args.length}`,
+    );
+  }
+  let target: Target;
+  try {
+    target = resolveTarget(options, ctx.env, ctx.cwd);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    ctx.err(err.message);
+    return EXIT.error;
+  }
+  if (local) return local(ctx, target, options);
+  return runRemote(ctx, def!, args, options, target);
+}
+
+function unknownCommand(ctx: CliContext, name: string): ExitCode {
+  ctx.err(`Unknown command '${name}'`);
+  ctx.err("Run 'meerkatctl help' for the list of commands.");
+  return EXIT.usage;
+}
