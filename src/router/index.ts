@@ -1,2 +1,2 @@
-export { Router, type RouterDeps } from './router.ts';
+export { type RemoteDirectory, Router, type RouterDeps, type RouteTarget } from './router.ts';
 export { selectMessageTargets } from './select-targets.ts';

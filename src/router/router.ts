@@ -3,12 +3,27 @@ import type { HookBus } from '../hooks/index.ts';
 import type { IqDispatcher, IqTracker } from '../iq/index.ts';
 import type { Jid } from '../jid/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { LocalSession, SessionManager } from '../sm/index.ts';
+import type { SessionManager } from '../sm/index.ts';
 import type { Element } from '../xml/index.ts';
 import { selectMessageTargets } from './select-targets.ts';
 
+/** Something a stanza can be delivered to: a local session or a resource on another node. */
+export interface RouteTarget {
+  readonly jid: Jid;
+  readonly priority: number | undefined;
+  readonly available: boolean;
+  deliver(stanza: Element): Promise<void>;
+}
+
+/** Sessions bound on other nodes (the cluster's registry mirror); absent when standalone. */
+export interface RemoteDirectory {
+  targets(bare: Jid): RouteTarget[];
+  target(full: Jid): RouteTarget | undefined;
+}
+
 export interface RouterDeps {
   hosts: ReadonlySet<string>;
+  remote?: RemoteDirectory;
   sm: SessionManager;
   iq: IqDispatcher;
   tracker: IqTracker;
@@ -73,7 +88,7 @@ export class Router {
     const type = stanza.attrs.type;
     const request = type === 'get' || type === 'set';
     if (!to.isBare()) {
-      const session = this.d.sm.get(to);
+      const session = this.full(to);
       if (session) return session.deliver(stanza);
       // RFC 6121 §8.5.3.2.3: no such resource.
       if (request) return this.bounce(stanza, from, to, new StanzaError('service-unavailable'));
@@ -91,7 +106,7 @@ export class Router {
   private async routeMessage(stanza: Element, from: Jid, to: Jid): Promise<void> {
     const type = stanza.attrs.type ?? 'normal';
     if (!to.isBare()) {
-      const session = this.d.sm.get(to);
+      const session = this.full(to);
       if (session) return session.deliver(stanza);
       // RFC 6121 §8.5.3.2.1: treat as bare for normal/chat; groupchat bounces; headline dropped.
       if (type === 'groupchat') {
@@ -104,7 +119,7 @@ export class Router {
       // RFC 6121 §8.5.1: no such account.
       return this.bounce(stanza, from, to, new StanzaError('service-unavailable'));
     }
-    const targets = selectMessageTargets(this.d.sm.resources(bare), type);
+    const targets = selectMessageTargets(this.resources(bare), type);
     if (targets.length > 0) return this.deliverAll(targets, stanza);
     if (type === 'error' || type === 'headline') return;
     if (type === 'groupchat') {
@@ -123,16 +138,28 @@ export class Router {
     if (hook.stopped) return;
     const type = stanza.attrs.type;
     if (!to.isBare() && !SUBSCRIPTION_TYPES.has(type ?? '')) {
-      const session = this.d.sm.get(to);
+      const session = this.full(to);
       if (session) await session.deliver(hook.acc);
       return; // RFC 6121 §8.5.3.2.2: no such resource, ignore
     }
     if (type === 'probe') return; // answered by mod_presence when loaded
-    const targets = this.d.sm.resources(to.bare()).filter((s) => s.available);
+    const targets = this.resources(to.bare()).filter((s) => s.available);
     await this.deliverAll(targets, hook.acc);
   }
 
-  private async deliverAll(targets: LocalSession[], stanza: Element): Promise<void> {
+  /** The session of a full JID, on this node or another. */
+  full(to: Jid): RouteTarget | undefined {
+    return this.d.sm.get(to) ?? this.d.remote?.target(to);
+  }
+
+  /** Every resource of a user, on this node and the others. */
+  resources(bare: Jid): RouteTarget[] {
+    const local: RouteTarget[] = this.d.sm.resources(bare);
+    const remote = this.d.remote?.targets(bare);
+    return remote && remote.length > 0 ? local.concat(remote) : local;
+  }
+
+  private async deliverAll(targets: RouteTarget[], stanza: Element): Promise<void> {
     if (targets.length === 1) return targets[0]!.deliver(stanza);
     // Each recipient's hooks may change its copy.
     await Promise.all(targets.map((s) => s.deliver(stanza.clone())));
@@ -140,6 +167,7 @@ export class Router {
 
   private async exists(bare: Jid): Promise<boolean> {
     if (this.d.sm.hasAny(bare)) return true;
+    if (this.d.remote && this.d.remote.targets(bare).length > 0) return true;
     return this.d.userExists(bare.local, bare.domain);
   }
 }

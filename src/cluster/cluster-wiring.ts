@@ -1,0 +1,146 @@
+import type { Config } from '../config/index.ts';
+import type { HookBus } from '../hooks/index.ts';
+import { type Jid, tryParseJid } from '../jid/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RemoteDirectory, Router, RouteTarget } from '../router/index.ts';
+import type { LocalSession, SessionManager } from '../sm/index.ts';
+import type { SqlDb } from '../storage/index.ts';
+import { NS_CLIENT } from '../xml/index.ts';
+import { parseElement } from '../xml/parse-element.ts';
+import { serialize } from '../xml/serializer.ts';
+import { ClusterService } from './cluster-service.ts';
+import type { RemoteSession } from './session-registry.ts';
+
+/** A forwarded stanza may be forwarded again at most this often (stale mirrors can't loop it). */
+const MAX_HOPS = 2;
+
+export interface ClusterWiring {
+  service: ClusterService;
+  directory: RemoteDirectory;
+  start(router: Router): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds the cluster service and connects it to the session manager, hooks and router. */
+export function wireCluster(o: {
+  config: Config;
+  sm: SessionManager;
+  hooks: HookBus;
+  db: SqlDb;
+  log: Logger;
+  startedAt: number;
+}): ClusterWiring {
+  let router: Router | undefined;
+  const hopsInFlight = { value: 0 };
+  const service = new ClusterService({
+    self: o.config.node.name,
+    dataDir: o.config.general.data_dir,
+    config: o.config.cluster,
+    startedAt: o.startedAt,
+    sm: o.sm,
+    log: o.log,
+    storage: {
+      backend: o.config.storage.backend,
+      identity: () => databaseIdentity(o.db, o.config),
+    },
+    onForwarded(xml, from, to, hops) {
+      const f = tryParseJid(from);
+      const t = tryParseJid(to);
+      if (!f || !t || !router) return;
+      let stanza: ReturnType<typeof parseElement>;
+      try {
+        stanza = parseElement(xml);
+      } catch {
+        return;
+      }
+      const local = o.sm.get(t);
+      if (local) {
+        void local.deliver(stanza);
+        return;
+      }
+      if (hops >= MAX_HOPS) return;
+      // The target left since the sender looked: apply the routing rules again from here.
+      hopsInFlight.value = hops + 1;
+      void router.route(stanza, f, t).finally(() => {
+        hopsInFlight.value = 0;
+      });
+    },
+    async onPurged(jids) {
+      for (const jid of jids) await o.hooks.run('session-purged', undefined, { jid });
+    },
+  });
+
+  const remoteTarget = (r: RemoteSession): RouteTarget => ({
+    jid: r.jid,
+    priority: r.priority,
+    available: r.available,
+    deliver: async (stanza) => {
+      service.forward(
+        r.node,
+        serialize(stanza, NS_CLIENT),
+        stanza.attrs.from ?? '',
+        r.jid.toString(),
+        hopsInFlight.value,
+      );
+    },
+  });
+  const directory: RemoteDirectory = {
+    targets: (bare: Jid) => service.remoteResources(bare).map(remoteTarget),
+    target: (full: Jid) => {
+      const r = service.remoteGet(full);
+      return r ? remoteTarget(r) : undefined;
+    },
+  };
+
+  const undo: (() => void)[] = [];
+  return {
+    service,
+    directory,
+    async start(r) {
+      router = r;
+      undo.push(
+        o.hooks.add({
+          hook: 'session-opened',
+          priority: 0,
+          handler: (acc, { session }) => {
+            void service.sessionChanged(session as LocalSession);
+            return acc;
+          },
+        }),
+        o.hooks.add({
+          hook: 'session-closed',
+          priority: 0,
+          handler: (acc, { session }) => {
+            const jid = session.jid;
+            // A session replaced by a newer one with the same JID must not withdraw the new entry.
+            if (jid && !o.sm.get(jid)) void service.sessionEnded(jid);
+            return acc;
+          },
+        }),
+        o.hooks.add({
+          hook: 'user-send-packet',
+          priority: 0,
+          handler: (acc, { session }) => {
+            if (acc.name === 'presence' && acc.attrs.to === undefined)
+              void service.sessionChanged(session as LocalSession);
+            return acc;
+          },
+        }),
+      );
+      await service.init();
+    },
+    async stop() {
+      for (const u of undo) u();
+      await service.stop();
+    },
+  };
+}
+
+/** What makes two nodes' databases "the same": PostgreSQL's system id and database name. */
+async function databaseIdentity(db: SqlDb, config: Config): Promise<string> {
+  if (db.dialect !== 'postgres') return `sqlite:${config.storage.sqlite.path}`;
+  const rows = await db.query<{ id: string }>(
+    "select (select system_identifier::text from pg_control_system()) || '/' || current_database() as id",
+  );
+  return `postgres:${rows[0]?.id ?? 'unknown'}`;
+}

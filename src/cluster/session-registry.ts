@@ -1,0 +1,197 @@
+import type { KV, KvEntry, QueuedIterator } from 'nats';
+import { type Jid, tryParseJid } from '../jid/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { parseSessionKey, sessionKey } from './keys.ts';
+
+/** A resource bound on another node, as this node's mirror of the registry knows it. */
+export interface RemoteSession {
+  jid: Jid;
+  node: string;
+  priority: number;
+  available: boolean;
+  connectedAt: number;
+}
+
+interface EntryValue {
+  node: string;
+  priority: number;
+  available: boolean;
+  connectedAt: number;
+}
+
+export interface LocalSessionInfo {
+  jid: Jid;
+  priority: number | undefined;
+  available: boolean;
+  connectedAt: number;
+}
+
+/**
+ * The cluster's session registry (ARCHITECTURE.md §4): one KV entry per bound resource,
+ * written by its owning node and mirrored in every node's memory by a watch, so routing
+ * decisions are local map lookups.
+ */
+export class SessionRegistry {
+  private readonly mirror = new Map<string, Map<string, RemoteSession>>();
+  private watcher: QueuedIterator<KvEntry> | undefined;
+  private size = 0;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly self: string,
+    private readonly log: Logger,
+    /** Another node wrote an entry: if this node holds the same JID, one of the two must go. */
+    private readonly onRemotePut: (entry: RemoteSession) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    let ready!: () => void;
+    const initialized = new Promise<void>((r) => {
+      ready = r;
+    });
+    this.watcher = await this.kv.watch({ key: '>', initializedFn: () => ready() });
+    void this.consume(this.watcher);
+    await initialized;
+  }
+
+  private async consume(w: QueuedIterator<KvEntry>): Promise<void> {
+    try {
+      for await (const e of w) this.apply(e);
+    } catch (err) {
+      this.log.warn({ what: 'registry_watch_ended', err });
+    }
+  }
+
+  private apply(e: KvEntry): void {
+    const k = parseSessionKey(e.key);
+    if (!k) return;
+    const jid = tryParseJid(`${k.bare}/${k.resource}`);
+    if (!jid) return;
+    if (e.operation !== 'PUT') return this.drop(k.bare, k.resource);
+    let v: EntryValue;
+    try {
+      v = e.json<EntryValue>();
+    } catch {
+      return;
+    }
+    if (v.node === this.self) {
+      this.drop(k.bare, k.resource);
+      return;
+    }
+    let resources = this.mirror.get(k.bare);
+    if (!resources) {
+      resources = new Map();
+      this.mirror.set(k.bare, resources);
+    }
+    if (!resources.has(k.resource)) this.size++;
+    const entry: RemoteSession = {
+      jid,
+      node: v.node,
+      priority: v.priority,
+      available: v.available,
+      connectedAt: v.connectedAt,
+    };
+    resources.set(k.resource, entry);
+    this.onRemotePut(entry);
+  }
+
+  private drop(bare: string, resource: string): void {
+    const resources = this.mirror.get(bare);
+    if (!resources?.delete(resource)) return;
+    this.size--;
+    if (resources.size === 0) this.mirror.delete(bare);
+  }
+
+  async publish(s: LocalSessionInfo): Promise<void> {
+    const value: EntryValue = {
+      node: this.self,
+      priority: s.priority ?? 0,
+      available: s.available,
+      connectedAt: s.connectedAt,
+    };
+    await this.kv.put(sessionKey(s.jid.bareString(), s.jid.resource), JSON.stringify(value));
+  }
+
+  /** Removes our entry for a JID, unless another node has claimed it since. */
+  async withdraw(jid: Jid): Promise<void> {
+    const key = sessionKey(jid.bareString(), jid.resource);
+    const cur = await this.kv.get(key);
+    if (!cur || cur.operation !== 'PUT') return;
+    try {
+      if (cur.json<EntryValue>().node !== this.self) return;
+    } catch {
+      // unreadable: remove it
+    }
+    await this.kv.delete(key, { previousSeq: cur.revision }).catch(() => {});
+  }
+
+  remoteResources(bare: Jid): RemoteSession[] {
+    const r = this.mirror.get(bare.bareString());
+    return r ? [...r.values()] : [];
+  }
+
+  remoteGet(full: Jid): RemoteSession | undefined {
+    return this.mirror.get(full.bareString())?.get(full.resource);
+  }
+
+  hasAny(bare: Jid): boolean {
+    return this.mirror.has(bare.bareString());
+  }
+
+  all(): RemoteSession[] {
+    const out: RemoteSession[] = [];
+    for (const r of this.mirror.values()) for (const s of r.values()) out.push(s);
+    return out;
+  }
+
+  count(): number {
+    return this.size;
+  }
+
+  countByNode(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const s of this.all()) m.set(s.node, (m.get(s.node) ?? 0) + 1);
+    return m;
+  }
+
+  /** Deletes every entry a (dead or removed) node owns; returns the JIDs purged. */
+  async purgeNode(node: string): Promise<Jid[]> {
+    const gone = this.all().filter((s) => s.node === node);
+    for (const s of gone) {
+      const key = sessionKey(s.jid.bareString(), s.jid.resource);
+      const cur = await this.kv.get(key);
+      if (cur && cur.operation === 'PUT' && cur.json<EntryValue>().node === node) {
+        await this.kv.delete(key, { previousSeq: cur.revision }).catch(() => {});
+      }
+    }
+    return gone.map((s) => s.jid);
+  }
+
+  /**
+   * After a backbone outage or netsplit: our entries must be exactly our live sessions
+   * (no ghosts: survivors may have purged us; sessions may have ended meanwhile).
+   */
+  async resync(local: LocalSessionInfo[]): Promise<void> {
+    const live = new Set(local.map((s) => sessionKey(s.jid.bareString(), s.jid.resource)));
+    const keys = await this.kv.keys();
+    for await (const key of keys) {
+      if (live.has(key)) continue;
+      const cur = await this.kv.get(key);
+      if (cur && cur.operation === 'PUT' && cur.json<EntryValue>().node === this.self) {
+        await this.kv.delete(key, { previousSeq: cur.revision }).catch(() => {});
+      }
+    }
+    for (const s of local) await this.publish(s);
+  }
+
+  /** Removes every entry of this node (leave_cluster). */
+  async withdrawAll(local: LocalSessionInfo[]): Promise<void> {
+    for (const s of local) await this.withdraw(s.jid);
+  }
+
+  stop(): void {
+    this.watcher?.stop();
+    this.mirror.clear();
+    this.size = 0;
+  }
+}
