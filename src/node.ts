@@ -7,6 +7,8 @@ import type { AccountStore } from './auth/account-store.ts';
 import { deriveAccountSecrets, deriveScramCredentials } from './auth/scram.ts';
 import { C2sListener } from './c2s/c2s-listener.ts';
 import type { C2sDeps, TlsMode } from './c2s/deps.ts';
+import { createClusterAdmin } from './cluster/cluster-admin.ts';
+import { wireCluster } from './cluster/cluster-wiring.ts';
 import type { Config } from './config/index.ts';
 import { StreamError } from './errors/index.ts';
 import { HookBus } from './hooks/index.ts';
@@ -56,6 +58,8 @@ export interface MeerkatNode {
 export interface CreateNodeOptions {
   /** Module definitions available to [modules.*] (default: every module of the project). */
   modules?: readonly ModuleDefinition<unknown>[];
+  /** The cluster cookie, for node-to-node control calls (join_cluster). */
+  cookie?: string;
 }
 
 /** The composition root: builds every service of one node and passes them down (no globals). */
@@ -85,7 +89,18 @@ export async function createNode(
   const tracker = new IqTracker();
   const sm = new SessionManager();
   const userExists = (user: string, domain: string) => accounts.exists(user, domain);
-  const router = new Router({ hosts, sm, iq, tracker, hooks, userExists, log });
+  const startedAt = Date.now();
+  const cluster = wireCluster({ config, sm, hooks, db, log, startedAt });
+  const router = new Router({
+    hosts,
+    sm,
+    iq,
+    tracker,
+    hooks,
+    userExists,
+    log,
+    remote: cluster.directory,
+  });
   timeRouting(router, metrics);
   const modules = new ModuleManager(hooks, iq, log);
   const iterations = config.auth.scram_iterations;
@@ -121,7 +136,6 @@ export async function createNode(
   };
 
   let status: 'starting' | 'started' | 'stopping' = 'starting';
-  const startedAt = Date.now();
   const listeners: { listener: C2sListener; ip: string; port: number; kind: string }[] = [];
   let httpListeners: StartedHttpListener[] = [];
   let metricsServer: MetricsServer | undefined;
@@ -151,7 +165,19 @@ export async function createNode(
     return timingSafeEqual(derived.storedKey, c.storedKey);
   };
 
+  const clusterAdmin = createClusterAdmin({
+    self: config.node.name,
+    service: cluster.service,
+    status: () => status,
+    control: {
+      cookie: opts.cookie,
+      portMin: config.node.dist_port_min,
+      portMax: config.node.dist_port_max,
+    },
+  });
+
   const admin: AdminServices = {
+    cluster: clusterAdmin,
     node: {
       name: config.node.name,
       pid: process.pid,
@@ -193,15 +219,24 @@ export async function createNode(
       hosts: () => [...hosts],
     },
     sessions: {
-      list: () =>
-        sm.all().map((s) => ({
+      list: () => [
+        ...sm.all().map((s) => ({
           jid: s.jid.toString(),
           ip: s.ip,
           transport: s.transport,
           priority: s.priority ?? 0,
           connectedAt: s.connectedAt,
         })),
-      count: () => sm.count(),
+        // Cluster-wide: sessions of the other nodes, from the registry mirror.
+        ...cluster.service.remoteSessions().map((r) => ({
+          jid: r.jid.toString(),
+          ip: '',
+          transport: `node ${r.node}`,
+          priority: r.priority,
+          connectedAt: r.connectedAt,
+        })),
+      ],
+      count: () => sm.count() + cluster.service.remoteSessions().length,
       kick: async (jid, reason) => {
         const target = tryParseJid(jid);
         const s = target ? sm.get(target) : undefined;
@@ -245,6 +280,7 @@ export async function createNode(
         removeUser,
         serverVersion: VERSION,
       });
+      await cluster.start(router);
       for (const l of config.listen.c2s) {
         const mode = l.tls.mode as TlsMode;
         const secureContext = await tlsContextFor(l.tls.certfile, l.tls.keyfile);
@@ -286,6 +322,7 @@ export async function createNode(
       await Promise.all(sm.all().map((s) => s.close(new StreamError('system-shutdown'))));
       for (const l of all) l.listener.destroyAll();
       await closed;
+      await cluster.stop();
       await modules.stop();
       tracker.cancelAll();
       await db.close();

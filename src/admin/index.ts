@@ -1,5 +1,6 @@
 import { createCommandRegistry } from './command-registry.ts';
 import { accountCommands } from './commands/account.ts';
+import { clusterCommands } from './commands/cluster.ts';
 import { serverCommands } from './commands/server.ts';
 import { sessionCommands } from './commands/session.ts';
 
@@ -8,5 +9,10 @@ export type * from './services.ts';
 
 /** Every command a node answers on its control port (and later on the HTTP admin API). */
 export function createAdminRegistry() {
-  return createCommandRegistry([...serverCommands, ...accountCommands, ...sessionCommands]);
+  return createCommandRegistry([
+    ...serverCommands,
+    ...accountCommands,
+    ...sessionCommands,
+    ...clusterCommands,
+  ]);
 }

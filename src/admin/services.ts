@@ -54,8 +54,35 @@ export interface SessionAdmin {
   sendMessage(from: string, to: string, body: string): Promise<void>;
 }
 
+export interface ClusterMemberInfo {
+  name: string;
+  state: 'running' | 'stopped';
+  sessions: number;
+  uptimeSeconds: number | undefined;
+  pid: number | undefined;
+}
+
+/** The seed's cluster commands (join_cluster, leave_cluster, remove_from_cluster, mnesia info). */
+export interface ClusterAdmin {
+  /** Name of the cluster this node belongs to, undefined when standalone. */
+  name(): string | undefined;
+  backbone(): string;
+  /** Set when this node was removed from a cluster while it was down (tombstone). */
+  removedFrom(): { cluster: string; by: string; at: number } | undefined;
+  members(): ClusterMemberInfo[];
+  join(member: string): Promise<void>;
+  leave(): Promise<void>;
+  remove(node: string): Promise<void>;
+  /** Internal, node to node: what a joining node checks before acting. */
+  describe(): Promise<unknown>;
+  /** Internal, node to node: make this (standalone) node the first member of a cluster. */
+  ensure(): Promise<string>;
+}
+
 export interface AdminServices {
   node: NodeAdmin;
   accounts: AccountAdmin;
   sessions: SessionAdmin;
+  /** Absent in unit-test fakes that do not exercise clustering. */
+  cluster?: ClusterAdmin;
 }

@@ -51,6 +51,11 @@ export interface HookCatalogue {
   'session-closed': { acc: undefined; params: { session: SessionRef; reason: string } };
   /** A session sent its first available presence (RFC 6121 §4.2). */
   'user-available': { acc: undefined; params: { session: SessionRef } };
+  /**
+   * A resource of a dead cluster node was purged from the registry: its contacts must see it
+   * go unavailable (RFC 6121 §4.5.2), as when a local session closes.
+   */
+  'session-purged': { acc: undefined; params: { jid: Jid } };
   /** A user account is being removed: every module deletes what the user owns. */
   'remove-user': { acc: undefined; params: { user: string; domain: string } };
   /** Features for disco#info of the server (XEP-0030). */

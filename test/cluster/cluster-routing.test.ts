@@ -113,9 +113,3 @@ describe('cluster routing between two nodes (in-process, real NATS and PostgreSQ
     bob.close();
   });
 });
-
-import { parseJid } from '../../src/jid/index.ts';
-
-function parseBare(s: string) {
-  return parseJid(s);
-}
