@@ -6,7 +6,7 @@ import { removePidFile, writePidFile } from './cli/pid-file.ts';
 import { parseNodeName, resolveCookie, startControlServer } from './cluster/control/index.ts';
 import { ConfigError } from './config/index.ts';
 import { createNode } from './node.ts';
-import { checkFdLimit, readFdLimit } from './observability/fd-limits.ts';
+import { checkFdLimit, readFdLimit, watchFdExhaustion } from './observability/fd-limits.ts';
 import { closeLogger, createLogger, type Logger } from './observability/logger.ts';
 
 /**
@@ -63,7 +63,8 @@ async function run(config: ReturnType<typeof loadNodeConfig>, log: Logger): Prom
   const dataDir = config.general.data_dir;
   checkFdLimit(readFdLimit(), max_connections, log);
   const secret = await resolveCookie({ cookie, cookieFile: cookie_file, dataDir, create: true });
-  const node = await createNode(config, log);
+  const node = await createNode(config, log, { cookie: secret });
+  const fdWatch = watchFdExhaustion({ log });
   let stopping: Promise<void> | undefined;
   let done!: (code: number) => void;
   const exited = new Promise<number>((resolve) => {
@@ -78,6 +79,7 @@ async function run(config: ReturnType<typeof loadNodeConfig>, log: Logger): Prom
       }, STOP_DEADLINE_MS);
       await node.stop().catch((err: unknown) => log.error({ what: 'node_stop_failed', err }));
       await control.close();
+      fdWatch.stop();
       await removePidFile(dataDir, process.pid);
       clearTimeout(deadline);
       done(0);

@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 
@@ -10,8 +9,8 @@ import type { Logger } from 'pino';
  * the reserve and keeps listening: accepts succeed again as soon as descriptors free up. That
  * path reports nothing to JavaScript; only when the reserve itself is lost does Node emit an
  * 'error' event with `syscall: 'accept'` (fatal if nobody listens for it). So we listen for that
- * event, and also probe once a second by opening /dev/null: EMFILE there means accepts are being
- * refused right now. Both paths log `accept_emfile`, at most once per interval.
+ * event and log it, at most once per interval; the silent path is caught by the process-wide
+ * watchFdExhaustion() (observability/fd-limits.ts) that main.ts runs.
  */
 export interface ListenerMetrics {
   /** A connection was closed at once because max_connections was reached. */
@@ -89,19 +88,6 @@ export async function createTcpListener(opts: TcpListenerOptions): Promise<TcpLi
     if (err.syscall === 'accept') reportAcceptError(err.code ?? 'unknown');
     else opts.log.error({ what: 'listener_error', kind, err });
   };
-  let probing = false;
-  const probe = async () => {
-    if (probing) return;
-    probing = true;
-    try {
-      await (await open('/dev/null', 'r')).close();
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EMFILE' || code === 'ENFILE') reportAcceptError(code);
-    } finally {
-      probing = false;
-    }
-  };
   const address = () => server.address() as { address: string; port: number };
 
   await new Promise<void>((resolve, reject) => {
@@ -112,17 +98,13 @@ export async function createTcpListener(opts: TcpListenerOptions): Promise<TcpLi
       resolve();
     });
   });
-  const probeTimer = setInterval(() => void probe(), interval);
-  probeTimer.unref();
+
   opts.log.info({ what: 'listener_started', kind, ip: opts.ip, port: address().port });
   const port = address().port;
   return {
     ip: opts.ip,
     port,
     stats: () => ({ ...stats }),
-    close: () => {
-      clearInterval(probeTimer);
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

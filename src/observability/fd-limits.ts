@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { Logger } from 'pino';
 
@@ -70,4 +71,53 @@ function safeUserName(): string {
   } catch {
     return 'meerkat';
   }
+}
+
+export interface FdWatchOptions {
+  log: Pick<Logger, 'warn' | 'info'>;
+  /** Probe period; also the minimum time between two accept_emfile lines. */
+  intervalMs?: number;
+  /** Counted once per failed probe (a metric). */
+  onExhausted?(code: string): void;
+}
+
+/**
+ * Notices when the process is out of descriptors. When accept(2) fails with EMFILE, libuv
+ * drops the pending connections with its reserve descriptor and tells JavaScript nothing, so
+ * a listener cannot see it. Opening /dev/null once a period fails with EMFILE in exactly that
+ * state: we log `accept_emfile` (one line a period at most) and `accept_emfile_recovered` once
+ * descriptors are free again and accepts succeed.
+ */
+export function watchFdExhaustion(opts: FdWatchOptions): { stop(): void } {
+  let probing = false;
+  let exhausted = false;
+  let failures = 0;
+  const probe = async () => {
+    if (probing) return;
+    probing = true;
+    try {
+      await (await open('/dev/null', 'r')).close();
+      if (exhausted) {
+        opts.log.info({ what: 'accept_emfile_recovered', failedProbes: failures });
+        exhausted = false;
+        failures = 0;
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      if (code !== 'EMFILE' && code !== 'ENFILE') return;
+      exhausted = true;
+      failures++;
+      opts.onExhausted?.(code);
+      opts.log.warn(
+        { what: 'accept_emfile', code, limit: readFdLimit()?.soft },
+        'out of file descriptors: new connections are refused until some close; ' +
+          'raise the open-files limit (see docs/operations.md, "File descriptors")',
+      );
+    } finally {
+      probing = false;
+    }
+  };
+  const timer = setInterval(() => void probe(), opts.intervalMs ?? 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
