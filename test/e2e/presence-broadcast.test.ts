@@ -43,8 +43,8 @@ describe('presence broadcast end to end (RFC 6121 §4)', () => {
       await other.iq(rosterGet());
     }
     // Both rosters say 'both' once the last push arrives.
-    await ca.expect((el) => pushed(el, `${b}@localhost`)?.attrs.subscription === 'both');
-    await cb.expect((el) => pushed(el, `${a}@localhost`)?.attrs.subscription === 'both');
+    await ca.expect((el) => isBoth(el, `${b}@localhost`));
+    await cb.expect((el) => isBoth(el, `${a}@localhost`));
     ca.close();
     cb.close();
     await Promise.all([ca.closed, cb.closed]);
@@ -54,6 +54,9 @@ describe('presence broadcast end to end (RFC 6121 §4)', () => {
     el.name === 'iq' && el.attrs.type === 'set'
       ? el.getChild('query', NS_ROSTER)?.getChild('item', NS_ROSTER)
       : undefined;
+
+  const isBoth = (el: Element, jid: string) =>
+    pushed(el)?.attrs.jid === jid && pushed(el)?.attrs.subscription === 'both';
 
   before(async () => {
     server = await startTestServer();

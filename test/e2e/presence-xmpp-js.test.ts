@@ -56,8 +56,10 @@ describe('subscriptions and presence with @xmpp/client', () => {
     });
     try {
       const rosterGet = xml('query', { xmlns: 'jabber:iq:roster' });
-      await romeo.iqCaller.get(rosterGet);
-      await juliet.iqCaller.get(xml('query', { xmlns: 'jabber:iq:roster' }));
+      await romeo.iqCaller.request(xml('iq', { type: 'get' }, rosterGet));
+      await juliet.iqCaller.request(
+        xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
+      );
       const romeoSelf = next(romeo, isPresence('romeo@localhost/r'));
       await romeo.send(xml('presence'));
       await romeoSelf;
@@ -75,8 +77,10 @@ describe('subscriptions and presence with @xmpp/client', () => {
       await juliet.send(xml('presence', { to: 'romeo@localhost', type: 'subscribed' }));
       await Promise.all([romeoTo, julietPresence, julietFrom]);
 
-      const roster = await romeo.iqCaller.get(xml('query', { xmlns: 'jabber:iq:roster' }));
-      const item = roster.getChild('item');
+      const roster = await romeo.iqCaller.request(
+        xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
+      );
+      const item = roster.getChild('query', 'jabber:iq:roster')?.getChild('item');
       assert.equal(item?.attrs.jid, 'juliet@localhost');
       assert.equal(item?.attrs.subscription, 'to');
 
