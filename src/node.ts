@@ -145,6 +145,7 @@ export async function createNode(
       status: () => status,
       draining: () => draining,
       pingStorage: () => db.ping(),
+      backbone: () => cluster.service.backboneState(),
     });
 
   const tlsContextFor = async (certfile?: string, keyfile?: string): Promise<SecureContext> => {
@@ -165,6 +166,15 @@ export async function createNode(
     return timingSafeEqual(derived.storedKey, c.storedKey);
   };
 
+  metrics.setClusterSource(() => {
+    const members = cluster.service.members();
+    const state = cluster.service.backboneState();
+    return {
+      running: members.filter((m) => m.running).length,
+      stopped: members.filter((m) => !m.running).length,
+      backboneConnected: state === 'none' ? undefined : state === 'connected',
+    };
+  });
   const clusterAdmin = createClusterAdmin({
     self: config.node.name,
     service: cluster.service,

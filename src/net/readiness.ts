@@ -6,6 +6,8 @@ export interface ReadinessSources {
   draining(): boolean;
   /** Resolves when storage answers (SqlDb.ping). */
   pingStorage(): Promise<void>;
+  /** Cluster backbone state: 'none' when standalone; anything but 'connected' is not ready. */
+  backbone?(): string;
   /** Storage must answer within this time. Default 2000 ms. */
   timeoutMs?: number;
 }
@@ -19,6 +21,8 @@ export async function checkReadiness(src: ReadinessSources): Promise<ReadyState>
   const status = src.status();
   if (status !== 'started') reasons.push(status);
   if (src.draining()) reasons.push('draining');
+  const backbone = src.backbone?.() ?? 'none';
+  if (backbone !== 'none' && backbone !== 'connected') reasons.push(`backbone_${backbone}`);
   if (!(await answersWithin(src.pingStorage, src.timeoutMs ?? 2000))) {
     reasons.push('storage_unreachable');
   }

@@ -22,6 +22,10 @@ export interface NodeMetrics {
   observeStorage(op: 'query' | 'run' | 'exec' | 'transaction', seconds: number): void;
   /** Counts refusals a listener keeps itself (C2sListener.refused), read at scrape time. */
   addRefusedSource(kind: string, read: () => number): void;
+  /** Cluster gauges read at scrape time (members running/stopped, backbone connected). */
+  setClusterSource(
+    read: () => { running: number; stopped: number; backboneConnected: boolean | undefined },
+  ): void;
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -157,9 +161,36 @@ export function createMetrics(): NodeMetrics {
     },
   });
 
+  let clusterSource:
+    | (() => { running: number; stopped: number; backboneConnected: boolean | undefined })
+    | undefined;
+  new Gauge({
+    name: 'meerkat_cluster_members',
+    help: "Members of this node's cluster by state (running, stopped); 0 when standalone",
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const c = clusterSource?.();
+      this.set({ state: 'running' }, c?.running ?? 0);
+      this.set({ state: 'stopped' }, c?.stopped ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'meerkat_backbone_connected',
+    help: '1 when connected to the NATS backbone, 0 when disconnected, -1 when standalone',
+    registers,
+    collect() {
+      const b = clusterSource?.().backboneConnected;
+      this.set(b === undefined ? -1 : b ? 1 : 0);
+    },
+  });
+
   return {
     registry,
     contentType: registry.contentType,
+    setClusterSource: (read) => {
+      clusterSource = read;
+    },
     c2s: {
       login(ok, mechanism) {
         (ok ? logins : authFailures).inc({ mechanism: mechanismLabel(mechanism) });
