@@ -47,6 +47,20 @@ export interface ClusterDeps {
 
 export class ClusterError extends Error {}
 
+/** Where a session keeps its last broadcast presence (XML) for the registry. */
+export const PRESENCE_KEY = 'cluster:presence';
+
+function info(s: LocalSession) {
+  const presence = s.data.get(PRESENCE_KEY);
+  return {
+    jid: s.jid,
+    priority: s.priority,
+    available: s.available,
+    connectedAt: s.connectedAt,
+    presence: typeof presence === 'string' ? presence : undefined,
+  };
+}
+
 interface Joined {
   name: string;
   backbone: Backbone;

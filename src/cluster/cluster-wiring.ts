@@ -8,7 +8,7 @@ import type { SqlDb } from '../storage/index.ts';
 import { NS_CLIENT } from '../xml/index.ts';
 import { parseElement } from '../xml/parse-element.ts';
 import { serialize } from '../xml/serializer.ts';
-import { ClusterService } from './cluster-service.ts';
+import { ClusterService, PRESENCE_KEY } from './cluster-service.ts';
 import type { RemoteSession } from './session-registry.ts';
 
 /** A forwarded stanza may be forwarded again at most this often (stale mirrors can't loop it). */
@@ -74,6 +74,14 @@ export function wireCluster(o: {
     jid: r.jid,
     priority: r.priority,
     available: r.available,
+    lastPresence: () => {
+      if (!r.presence) return undefined;
+      try {
+        return parseElement(r.presence);
+      } catch {
+        return undefined;
+      }
+    },
     deliver: async (stanza) => {
       service.forward(
         r.node,

@@ -10,6 +10,8 @@ export interface RemoteSession {
   priority: number;
   available: boolean;
   connectedAt: number;
+  /** Last broadcast presence (XML), so any node can answer probes (RFC 6121 §4.3.2). */
+  presence?: string;
 }
 
 interface EntryValue {
@@ -17,6 +19,7 @@ interface EntryValue {
   priority: number;
   available: boolean;
   connectedAt: number;
+  presence?: string;
 }
 
 export interface LocalSessionInfo {
@@ -24,6 +27,7 @@ export interface LocalSessionInfo {
   priority: number | undefined;
   available: boolean;
   connectedAt: number;
+  presence?: string;
 }
 
 /**
@@ -90,6 +94,7 @@ export class SessionRegistry {
       priority: v.priority,
       available: v.available,
       connectedAt: v.connectedAt,
+      presence: v.presence,
     };
     resources.set(k.resource, entry);
     this.onRemotePut(entry);
@@ -108,6 +113,7 @@ export class SessionRegistry {
       priority: s.priority ?? 0,
       available: s.available,
       connectedAt: s.connectedAt,
+      presence: s.available ? s.presence : undefined,
     };
     await this.kv.put(sessionKey(s.jid.bareString(), s.jid.resource), JSON.stringify(value));
   }

@@ -13,6 +13,8 @@ export interface RouteTarget {
   readonly priority: number | undefined;
   readonly available: boolean;
   deliver(stanza: Element): Promise<void>;
+  /** For a resource on another node: its last broadcast presence (from the registry). */
+  lastPresence?(): Element | undefined;
 }
 
 /** Sessions bound on other nodes (the cluster's registry mirror); absent when standalone. */

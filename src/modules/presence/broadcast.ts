@@ -4,7 +4,7 @@ import type { Router } from '../../router/index.ts';
 import type { SessionManager } from '../../sm/index.ts';
 import { type Element, NS_CLIENT, x } from '../../xml/index.ts';
 import type { RosterApi } from '../roster/roster-api.ts';
-import { lastPresence, sessionPresence } from './session-presence.ts';
+import { knownPresences, sessionPresence } from './session-presence.ts';
 
 export interface BroadcastDeps {
   roster: RosterApi;
@@ -26,7 +26,8 @@ async function sendAll(d: BroadcastDeps, presence: Element, from: Jid, targets: 
 
 /** Delivers a copy of `presence` to each available resource of the sender's own account. */
 async function toOwnResources(d: BroadcastDeps, presence: Element, from: Jid) {
-  for (const s of d.sm.resources(from.bare()).filter((r) => r.available)) {
+  // router.resources: this node's sessions and, in a cluster, those on other nodes.
+  for (const s of d.router.resources(from.bare()).filter((r) => r.available)) {
     const copy = presence.clone();
     copy.setAttr('from', from.toString());
     copy.setAttr('to', s.jid.toString());
@@ -56,10 +57,10 @@ export async function broadcastAvailable(
   const probe = x('presence', NS_CLIENT, { type: 'probe' });
   await sendAll(d, probe, jid, await d.roster.getSubscriptions(user));
   const me = d.sm.get(jid);
-  for (const other of d.sm.resources(user)) {
-    const last = other === me ? undefined : lastPresence(other);
-    if (!last || !me) continue;
-    const copy = last.clone();
+  if (!me) return;
+  for (const other of knownPresences(d, user)) {
+    if (other.jid.equals(jid)) continue;
+    const copy = other.last.clone();
     copy.setAttr('from', other.jid.toString());
     copy.setAttr('to', jid.toString());
     await me.deliver(copy);
@@ -94,16 +95,25 @@ export async function broadcastUnavailable(
 
 /** RFC 6121 §3.1.5: after approving a request, the contact gets the user's current presence. */
 export async function sendCurrentPresence(d: BroadcastDeps, user: Jid, contact: Jid) {
-  for (const s of d.sm.resources(user)) {
-    const last = lastPresence(s);
-    if (last) await sendAll(d, last, s.jid, [contact.toString()]);
+  for (const { jid, last } of knownPresences(d, user)) {
+    await sendAll(d, last, jid, [contact.toString()]);
   }
 }
 
 /** RFC 6121 §3.2.2 / §3.3.3: a former subscriber gets unavailable from each available resource. */
 export async function sendUnavailable(d: BroadcastDeps, user: Jid, contact: Jid) {
   const unavailable = x('presence', NS_CLIENT, { type: 'unavailable' });
-  for (const s of d.sm.resources(user)) {
-    if (lastPresence(s)) await sendAll(d, unavailable, s.jid, [contact.toString()]);
+  for (const { jid } of knownPresences(d, user)) {
+    await sendAll(d, unavailable, jid, [contact.toString()]);
   }
+}
+
+/**
+ * A resource of a dead cluster node was purged: its subscribers and the user's other resources
+ * see it go unavailable, as if its session had closed (RFC 6121 §4.5.2).
+ */
+export async function broadcastPurged(d: BroadcastDeps, jid: Jid): Promise<void> {
+  const unavailable = x('presence', NS_CLIENT, { type: 'unavailable' });
+  await sendAll(d, unavailable, jid, await d.roster.getSubscribers(jid.bare()));
+  await toOwnResources(d, unavailable, jid);
 }

@@ -4,7 +4,7 @@ import { tryParseJid } from '../../jid/index.ts';
 import { NS_CLIENT, x } from '../../xml/index.ts';
 import { defineModule, onHook } from '../module-api.ts';
 import type { RosterApi } from '../roster/roster-api.ts';
-import { broadcastAvailable, broadcastUnavailable } from './broadcast.ts';
+import { broadcastAvailable, broadcastPurged, broadcastUnavailable } from './broadcast.ts';
 import { answerProbe } from './probe.ts';
 import { rememberDirected, sessionPresence } from './session-presence.ts';
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from './subscription.ts';
@@ -104,6 +104,10 @@ export const modPresence = defineModule({
             type: 'unavailable',
           });
           await broadcastUnavailable(d, session, unavailable);
+          return acc;
+        }),
+        onHook('session-purged', async (acc, { jid }) => {
+          await broadcastPurged(d, jid);
           return acc;
         }),
         onHook('roster-get-subscription', async (acc, { user, contact }) => {

@@ -1,7 +1,7 @@
 import type { Jid } from '../../jid/index.ts';
 import { NS_CLIENT, x } from '../../xml/index.ts';
 import type { BroadcastDeps } from './broadcast.ts';
-import { lastPresence } from './session-presence.ts';
+import { knownPresences } from './session-presence.ts';
 import { hasFrom } from './subscription.ts';
 
 /**
@@ -22,14 +22,12 @@ export async function answerProbe(d: BroadcastDeps, user: Jid, prober: Jid): Pro
     return;
   }
   let answered = false;
-  for (const s of d.sm.resources(user)) {
-    const last = lastPresence(s);
-    if (!last) continue;
+  for (const { jid, last } of knownPresences(d, user)) {
     answered = true;
     const copy = last.clone();
-    copy.setAttr('from', s.jid.toString());
+    copy.setAttr('from', jid.toString());
     copy.setAttr('to', prober.toString());
-    await d.router.route(copy, s.jid, prober);
+    await d.router.route(copy, jid, prober);
   }
   if (!answered) {
     const reply = x('presence', NS_CLIENT, {

@@ -1,4 +1,7 @@
 import type { SessionRef } from '../../hooks/index.ts';
+import type { Jid } from '../../jid/index.ts';
+import type { Router } from '../../router/index.ts';
+import type { SessionManager } from '../../sm/index.ts';
 import type { Element } from '../../xml/index.ts';
 
 /** Key of mod_presence's per-session data. */
@@ -36,4 +39,21 @@ export function rememberDirected(st: SessionPresence, to: string): void {
     if (oldest !== undefined) st.directed.delete(oldest);
   }
   st.directed.add(to);
+}
+
+/**
+ * The last available presence of each of a user's resources, on this node (session data) and
+ * on other cluster nodes (the registry carries it), for probes and sibling notifications.
+ */
+export function knownPresences(
+  d: { sm: SessionManager; router: Router },
+  user: Jid,
+): { jid: Jid; last: Element }[] {
+  const out: { jid: Jid; last: Element }[] = [];
+  for (const t of d.router.resources(user.bare())) {
+    const local = d.sm.get(t.jid);
+    const last = local ? lastPresence(local) : t.lastPresence?.();
+    if (last) out.push({ jid: t.jid, last });
+  }
+  return out;
 }
