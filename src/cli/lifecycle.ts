@@ -117,10 +117,11 @@ export async function stopped(
 }
 
 /** Down means: nothing answers on the control port and the pid-file process has exited. */
-async function waitStopped(target: Target, ms: number): Promise<boolean> {
+async function waitStopped(target: Target, ms: number, knownPid?: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    const pid = await readPidFile(target.dataDir);
+    // The node removes its pid file just before it exits: keep watching the pid we saw.
+    const pid = knownPid ?? (await readPidFile(target.dataDir));
     if ((await probe(target)).kind === 'down' && (pid === undefined || !processAlive(pid)))
       return true;
     await sleep(POLL_MS);
@@ -130,12 +131,20 @@ async function waitStopped(target: Target, ms: number): Promise<boolean> {
 
 export async function stop(ctx: CliContext, target: Target, o: GlobalOptions): Promise<ExitCode> {
   let conn: Awaited<ReturnType<typeof connectTarget>>;
+  let pid: number | undefined;
   try {
     conn = await connectTarget(target, PROBE_TIMEOUT_MS);
   } catch (err) {
     return failedToConnect(ctx, target, (err as Error).message);
   }
   try {
+    const status = await conn.call('status', []);
+    const nodePid = status.type === 'result' ? (status.json as { pid?: number }).pid : undefined;
+    // Only a node of this host writes our pid file; a remote node's pid means nothing here.
+    pid =
+      nodePid !== undefined && nodePid === (await readPidFile(target.dataDir))
+        ? nodePid
+        : undefined;
     const out = await conn.call('stop', []);
     if (out.type === 'error') {
       ctx.err(`Error: ${out.message}`);
@@ -144,7 +153,7 @@ export async function stop(ctx: CliContext, target: Target, o: GlobalOptions): P
   } finally {
     conn.close();
   }
-  if (!(await waitStopped(target, waitMs(o)))) {
+  if (!(await waitStopped(target, waitMs(o), pid))) {
     ctx.err(`Error: node ${target.nodeName} did not stop within ${waitMs(o) / 1000}s`);
     return EXIT.error;
   }

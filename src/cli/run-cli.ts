@@ -55,7 +55,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     return usageError(
       ctx,
       findCommand(registry, command)!,
-      `'${command}' takes no arguments, got ${args.length}`,
+      `too many arguments: '${command}' takes 0 (none), got ${args.length}`,
     );
   }
   let target: Target;
