@@ -71,7 +71,10 @@ export class SessionRegistry {
     if (!k) return;
     const jid = tryParseJid(`${k.bare}/${k.resource}`);
     if (!jid) return;
-    if (e.operation !== 'PUT') return this.drop(k.bare, k.resource);
+    if (e.operation !== 'PUT') {
+      this.drop(k.bare, k.resource);
+      return;
+    }
     let v: EntryValue;
     try {
       v = e.json<EntryValue>();
