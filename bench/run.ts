@@ -13,6 +13,8 @@
  *   BENCH_LOADGENS    generator processes for messaging (1)
  *   BENCH_ITERATIONS  PBKDF2 iterations of the stored SCRAM secrets (4096)
  *   BENCH_LOGLEVEL    server log level, logged to a file in its temp data dir (info)
+ *   BENCH_QUIET_WAIT  max seconds to wait for the shared box to be < 50 % busy before each
+ *                     measurement (20); the busy % seen is recorded as pre_run_busy_pct
  *   BENCH_PROFILE     a directory: run the server with --cpu-prof and write profiles there
  *   BENCH_TSX=1       run server and generator from the TypeScript sources under tsx instead
  *                     of compiling them first (see lib/build.ts: tsx inflates memory per session)

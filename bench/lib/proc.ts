@@ -53,3 +53,19 @@ export class RssSampler {
     clearInterval(this.timer);
   }
 }
+
+/**
+ * Waits (at most `maxS` seconds) until the whole box was below `busyPct` (of 100 per core) for
+ * one second, and returns the last second's busy percentage: on a shared machine, other work
+ * skews every number, so each result records how busy the box was just before it.
+ */
+export async function waitForQuietBox(maxS: number, busyPct: number): Promise<number> {
+  const deadline = Date.now() + maxS * 1000;
+  for (;;) {
+    const b0 = machineBusyMs();
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const pct = Math.round(((machineBusyMs() - b0) / (Date.now() - t0)) * 1000) / 10;
+    if (pct < busyPct || Date.now() >= deadline) return pct;
+  }
+}

@@ -4,7 +4,7 @@
  * ((RSS with everyone idle − RSS before) / sessions held), read from /proc like any server.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMs, RssSampler, rssBytes } from '../lib/proc.ts';
+import { cpuMs, RssSampler, rssBytes, waitForQuietBox } from '../lib/proc.ts';
 import type { Target } from '../lib/target.ts';
 import { closeAll, type LoginOptions, loginAll } from './login-split.ts';
 
@@ -14,13 +14,15 @@ export interface IdleOptions extends LoginOptions {
 }
 
 const MIB = 1024 * 1024;
+/** Max seconds to wait for the shared box to calm down before a measurement (BENCH_QUIET_WAIT). */
+export const quietWaitS = () => Number(process.env.BENCH_QUIET_WAIT ?? 20);
 const mib = (b: number) => Math.round((b / MIB) * 10) / 10;
 const kib = (b: number) => Math.round((b / 1024) * 10) / 10;
 
 export async function runIdle(t: Target, o: IdleOptions): Promise<Record<string, unknown>> {
   await sleep(500);
   await t.gc?.();
-  await sleep(300);
+  const preRunBusyPct = await waitForQuietBox(quietWaitS(), 50);
   const rssBase = rssBytes(t.pid);
   const sampler = new RssSampler(t.pid);
   const cpu0 = cpuMs(t.pid);
@@ -41,6 +43,7 @@ export async function runIdle(t: Target, o: IdleOptions): Promise<Record<string,
   return {
     bench: 'idle-sessions',
     server: t.name,
+    pre_run_busy_pct: preRunBusyPct,
     sessions_offered: o.users,
     mechanism: o.mechanism,
     concurrency: o.concurrency,

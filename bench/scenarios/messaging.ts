@@ -6,10 +6,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchEntries } from '../lib/build.ts';
-import { cpuMs, machineBusyMs, RssSampler } from '../lib/proc.ts';
+import { cpuMs, machineBusyMs, RssSampler, waitForQuietBox } from '../lib/proc.ts';
 import { percentiles } from '../lib/stats.ts';
 import type { Target } from '../lib/target.ts';
 import type { Mechanism } from '../loadgen/protocol.ts';
+import { quietWaitS } from './idle.ts';
 import { closeAll, loginAll } from './login-split.ts';
 
 export interface MessagingOptions {
@@ -37,6 +38,7 @@ export async function runMessaging(
   });
   // Let initial presences settle before the clock starts.
   await sleep(1000);
+  const preRunBusyPct = await waitForQuietBox(quietWaitS(), 50);
   const sampler = new RssSampler(t.pid);
   const cpu0 = cpuMs(t.pid);
   const busy0 = machineBusyMs();
@@ -66,6 +68,7 @@ export async function runMessaging(
   return {
     bench: 'messaging',
     server: t.name,
+    pre_run_busy_pct: preRunBusyPct,
     users: o.users,
     users_online: l.online,
     loadgen_processes: l.gens.length,
