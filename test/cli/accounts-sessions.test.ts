@@ -127,7 +127,11 @@ describe('meerkatctl account and session commands against a real node', () => {
         stdout: '',
         stderr: 'Error: No session alice@localhost/tablet\n',
       });
-      const gone = new Promise<void>((resolve) => client.on('disconnect', () => resolve()));
+      const gone = new Promise<void>((resolve) =>
+        client.on('status', (status) => {
+          if (status === 'disconnect' || status === 'offline') resolve();
+        }),
+      );
       const r = await n.run(['kick_session', 'alice', 'localhost', 'phone', 'maintenance']);
       assert.equal(r.code, 0, r.stderr);
       await gone;
