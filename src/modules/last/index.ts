@@ -59,6 +59,8 @@ export const modLast = defineModule({
       if (!jid) return;
       const status = session.data.get(STATUS);
       try {
+        // Sessions of a removed account close after remove-user: leave nothing behind.
+        if (!(await ctx.userExists(jid.local, jid.domain))) return;
         await store.set(jid.local, jid.domain, {
           at: Date.now(),
           status: typeof status === 'string' ? status : '',
