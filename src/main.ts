@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createAdminRegistry } from './admin/index.ts';
-import type { AdminServices } from './admin/services.ts';
+import type { AdminServices, DrainRequest } from './admin/services.ts';
 import { loadNodeConfig } from './cli/node-config.ts';
 import { removePidFile, writePidFile } from './cli/pid-file.ts';
 import { parseNodeName, resolveCookie, startControlServer } from './cluster/control/index.ts';
@@ -17,6 +17,12 @@ import { closeLogger, createLogger, type Logger } from './observability/logger.t
  *   --log-file PATH   log file when [general] log_file is unset (meerkatctl start sets it)
  */
 const STOP_DEADLINE_MS = 30_000;
+/**
+ * SIGTERM drains before stopping (issue 6): sessions are asked to reconnect elsewhere in
+ * batches for at most this long, then the stop (and its own deadline) follows. Drain plus
+ * stop stays within the 60 s most supervisors wait before SIGKILL.
+ */
+const SIGTERM_DRAIN_MS = 20_000;
 
 function parseArgv() {
   const { values } = parseArgs({
@@ -86,6 +92,14 @@ async function run(config: ReturnType<typeof loadNodeConfig>, log: Logger): Prom
     })();
     return stopping;
   };
+  const drainThenStop = async (request: DrainRequest, reason: string) => {
+    log.info({ what: 'node_drain_requested', reason });
+    try {
+      return await node.drain(request);
+    } finally {
+      await stop(reason);
+    }
+  };
   const base = node.admin.node;
   // The control port belongs to this process, not to the node's services: add it to the
   // listeners, and make `meerkatctl stop` run the same shutdown as SIGTERM.
@@ -104,6 +118,7 @@ async function run(config: ReturnType<typeof loadNodeConfig>, log: Logger): Prom
       listeners: () => [...base.listeners(), { kind: 'control', ip: controlIp, port: controlPort }],
       fdLimit: () => base.fdLimit(),
       stop: () => stop('meerkatctl stop'),
+      drain: (request) => drainThenStop(request, 'meerkatctl drain'),
     },
   };
   const control = await startControlServer({
@@ -119,7 +134,13 @@ async function run(config: ReturnType<typeof loadNodeConfig>, log: Logger): Prom
   controlPort = control.port;
   controlIp = control.ip;
   await writePidFile(dataDir, process.pid);
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGTERM', () => {
+    const drained =
+      base.status() === 'started'
+        ? drainThenStop({ timeoutMs: SIGTERM_DRAIN_MS }, 'SIGTERM')
+        : stop('SIGTERM');
+    drained.catch((err: unknown) => log.error({ what: 'node_drain_failed', err }));
+  });
   process.once('SIGINT', () => void stop('SIGINT'));
   try {
     await node.start();

@@ -17,10 +17,12 @@ import { makeJid, tryParseJid } from './jid/index.ts';
 import { ModuleManager } from './modules/manager.ts';
 import type { ModuleDefinition } from './modules/module-api.ts';
 import { ALL_MODULES } from './modules/registry.ts';
+import { type DrainOptions, type DrainReport, drainNode } from './net/drain.ts';
 import { type StartedHttpListener, startHttpListeners } from './net/http-endpoints.ts';
 import type { ReadyState } from './net/http-listener.ts';
 import { checkReadiness } from './net/readiness.ts';
 import { ensureSelfSignedCertificate, loadSecureContext } from './net/tls-certificate.ts';
+import { proxyTrust } from './net/trusted-proxies.ts';
 import { readFdLimit } from './observability/fd-limits.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type NodeMetrics } from './observability/metrics.ts';
@@ -53,6 +55,8 @@ export interface MeerkatNode {
   ready(): Promise<ReadyState>;
   /** A draining node answers /ready with 503 so load balancers send no new clients. */
   setDraining(on: boolean): void;
+  /** Graceful drain (issue 6): /ready 503, stop accepting, sessions asked to leave in batches. */
+  drain(opts?: DrainOptions): Promise<DrainReport>;
 }
 
 export interface CreateNodeOptions {
@@ -140,6 +144,7 @@ export async function createNode(
   let httpListeners: StartedHttpListener[] = [];
   let metricsServer: MetricsServer | undefined;
   let draining = false;
+  let drainRun: Promise<DrainReport> | undefined;
   const ready = () =>
     checkReadiness({
       status: () => status,
@@ -200,6 +205,11 @@ export async function createNode(
         [...listeners, ...httpListeners].map((l) => ({ kind: l.kind, ip: l.ip, port: l.port })),
       fdLimit: () => readFdLimit(),
       stop: () => node.stop(),
+      drain: async (o) => {
+        const report = await node.drain(o);
+        await node.stop();
+        return report;
+      },
     },
     accounts: {
       register: async (user, host, password) => {
@@ -300,6 +310,7 @@ export async function createNode(
           policy: { tlsMode: mode, allowPlainWithoutTls: l.allow_plain_without_tls },
           secureContext,
           maxConnections: l.max_connections ?? config.node.max_connections,
+          proxy: l.proxy_protocol ? { trust: proxyTrust(l.trusted_proxies) } : undefined,
           deps: l.max_stanza_size
             ? { ...c2sDeps, limits: { ...c2sDeps.limits, maxStanzaBytes: l.max_stanza_size } }
             : c2sDeps,
@@ -348,6 +359,21 @@ export async function createNode(
     setDraining(on) {
       draining = on;
     },
+    // A second drain (SIGTERM during `meerkatctl drain`) joins the first.
+    drain: (o = {}) =>
+      (drainRun ??= drainNode(
+        {
+          setDraining: (on) => {
+            draining = on;
+          },
+          stopAccepting: () => {
+            for (const l of [...listeners, ...httpListeners]) void l.listener.close();
+          },
+          sessions: () => sm.all(),
+          log,
+        },
+        { ...o, seeOtherHost: o.seeOtherHost ?? config.cluster.advertised_host },
+      )),
   };
   return node;
 }

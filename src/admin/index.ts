@@ -1,6 +1,7 @@
 import { createCommandRegistry } from './command-registry.ts';
 import { accountCommands } from './commands/account.ts';
 import { clusterCommands } from './commands/cluster.ts';
+import { drainCommands } from './commands/drain.ts';
 import { serverCommands } from './commands/server.ts';
 import { sessionCommands } from './commands/session.ts';
 
@@ -11,6 +12,7 @@ export type * from './services.ts';
 export function createAdminRegistry() {
   return createCommandRegistry([
     ...serverCommands,
+    ...drainCommands,
     ...accountCommands,
     ...sessionCommands,
     ...clusterCommands,

@@ -27,6 +27,26 @@ export interface NodeAdmin {
   listeners(): ListenerInfo[];
   fdLimit(): FdLimit | undefined;
   stop(): Promise<void>;
+  /**
+   * Graceful drain, then stop (issue 6): /ready 503, listeners closed, sessions asked to
+   * reconnect elsewhere in batches. Absent in fakes that do not exercise it.
+   */
+  drain?(opts: DrainRequest): Promise<DrainSummary>;
+}
+
+export interface DrainRequest {
+  timeoutMs?: number;
+  batchPercent?: number;
+  intervalMs?: number;
+  graceMs?: number;
+  seeOtherHost?: string;
+}
+
+export interface DrainSummary {
+  sessions: number;
+  asked: number;
+  remaining: number;
+  durationMs: number;
 }
 
 export interface AccountAdmin {

@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
+import { readProxyHeader } from '../net/proxy-protocol-reader.ts';
+import type { ProxyTrust } from '../net/trusted-proxies.ts';
 import type { C2sDeps, ListenerPolicy } from './deps.ts';
 import { C2sSession } from './session.ts';
 import { TcpTransport } from './tcp-transport.ts';
@@ -13,6 +15,8 @@ export interface C2sListenerOptions {
   deps: C2sDeps;
   /** Called for every connection accepted; returns false to refuse it. */
   onAccept?(socket: Socket): boolean;
+  /** `proxy_protocol = true`: a PROXY header from a trusted proxy comes first (issue 6). */
+  proxy?: { trust: ProxyTrust; timeoutMs?: number };
 }
 
 /** A c2s listener on TCP: STARTTLS (`starttls`, `starttls_required`) or direct TLS (`tls`, XEP-0368). */
@@ -60,7 +64,19 @@ export class C2sListener {
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const proxy = this.o.proxy;
+    if (!proxy) {
+      this.start(socket, normalizeIp(socket.remoteAddress ?? ''), false);
+      return;
+    }
+    const opts = { trust: proxy.trust, timeoutMs: proxy.timeoutMs, log: this.o.deps.log };
+    void readProxyHeader(socket, { ...opts, kind: 'c2s' }).then((ip) => {
+      if (ip !== undefined && !socket.destroyed) this.start(socket, ip, true);
+    });
+  }
+
+  /** `ip`: the client's address; `paused`: the PROXY reader left the socket paused. */
+  private start(socket: Socket, ip: string, paused: boolean): void {
     const direct = this.o.policy.tlsMode === 'tls';
     let s: Socket = socket;
     if (direct) {
@@ -83,6 +99,8 @@ export class C2sListener {
       maxStanzaBytes: this.o.deps.limits.maxStanzaBytesPreauth,
     });
     new C2sSession(transport, this.o.deps, this.o.policy);
+    // A TLSSocket reads what the PROXY reader left buffered itself; a plain socket must flow.
+    if (paused && !direct) socket.resume();
   }
 
   /** Stops accepting; existing connections stay (the node closes sessions itself). */

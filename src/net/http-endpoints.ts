@@ -1,9 +1,12 @@
+import { startBoshStream } from '../c2s/bosh-transport.ts';
 import type { C2sDeps } from '../c2s/deps.ts';
 import { startWsSession } from '../c2s/ws-transport.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { NodeMetrics } from '../observability/metrics.ts';
-import { HttpListener, type ReadyState } from './http-listener.ts';
+import { BoshEndpoint } from './bosh/bosh-endpoint.ts';
+import { BODY_OVERHEAD, DEFAULT_BOSH_LIMITS } from './bosh/protocol.ts';
+import { type HttpHandler, HttpListener, type ReadyState } from './http-listener.ts';
 
 export interface StartedHttpListener {
   listener: HttpListener;
@@ -26,31 +29,53 @@ export async function startHttpListeners(
 ): Promise<StartedHttpListener[]> {
   const started: StartedHttpListener[] = [];
   for (const l of config.listen.http) {
-    if (l.proxy_protocol) {
-      // Not implemented yet (issue 6 item 3): say so instead of silently misreading headers.
-      d.log.warn({ what: 'proxy_protocol_unsupported', kind: 'http', port: l.port });
-    }
     const tls =
       l.tls.certfile && l.tls.keyfile
         ? { certfile: l.tls.certfile, keyfile: l.tls.keyfile }
         : undefined;
+    const routes = new Map<string, HttpHandler>();
+    let bosh: BoshEndpoint | undefined;
+    if (l.paths.bosh !== false) {
+      const limits = d.c2s.limits;
+      bosh = new BoshEndpoint({
+        limits: {
+          ...DEFAULT_BOSH_LIMITS,
+          maxSessions: l.max_connections ?? config.node.max_connections,
+        },
+        maxBodyBytes: limits.maxStanzaBytes + BODY_OVERHEAD,
+        initialBodyBytes: limits.maxStanzaBytesPreauth + BODY_OVERHEAD,
+        startStream: (session) => startBoshStream(session, d.c2s),
+        log: d.log,
+      });
+      routes.set(l.paths.bosh, bosh.handler);
+    }
     const listener = new HttpListener({
       ip: l.ip,
       port: l.port,
       tls,
       paths: { websocket: l.paths.websocket, health: l.paths.health },
       trustedProxies: l.trusted_proxies,
+      proxyProtocol: l.proxy_protocol ? {} : undefined,
       maxConnections: l.max_connections ?? config.node.max_connections,
       maxMessageBytes: d.c2s.limits.maxStanzaBytes,
       log: d.log,
       metrics: d.metrics.listeners,
       ready: d.ready,
       onWebSocket: (ws, client) => startWsSession(ws, client, d.c2s),
+      routes,
+      onDestroyAll: () => bosh?.closeAll(),
     });
     const port = await listener.listen();
     const kind = tls ? 'https' : 'http';
     started.push({ listener, ip: l.ip, port, kind });
-    d.log.info({ what: 'listener_started', kind, ip: l.ip, port, websocket: l.paths.websocket });
+    d.log.info({
+      what: 'listener_started',
+      kind,
+      ip: l.ip,
+      port,
+      websocket: l.paths.websocket,
+      bosh: l.paths.bosh,
+    });
   }
   return started;
 }

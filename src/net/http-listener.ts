@@ -5,11 +5,12 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Server, Socket } from 'node:net';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.ts';
 import type { ListenerCounters } from '../observability/metrics.ts';
+import { readProxyHeader } from './proxy-protocol-reader.ts';
 import { clientAddress, isForwardedSecure, normalizeIp, proxyTrust } from './trusted-proxies.ts';
 import { WsHeartbeat } from './ws-heartbeat.ts';
 
@@ -40,6 +41,8 @@ export interface HttpListenerOptions {
   tls?: { certfile: string; keyfile: string };
   paths: { websocket: string | false; health: boolean };
   trustedProxies: readonly string[];
+  /** `proxy_protocol = true`: every connection starts with a PROXY header from a trusted proxy. */
+  proxyProtocol?: { timeoutMs?: number };
   maxConnections: number;
   /** Largest WebSocket message: the post-auth stanza limit (the session enforces the pre-auth one). */
   maxMessageBytes: number;
@@ -52,6 +55,8 @@ export interface HttpListenerOptions {
   onWebSocket(ws: WebSocket, client: HttpClientInfo): void;
   /** More endpoints by exact path (e.g. BOSH). */
   routes?: ReadonlyMap<string, HttpHandler>;
+  /** Called by destroyAll(): endpoints with state of their own (BOSH sessions) end it. */
+  onDestroyAll?(): void;
 }
 
 const KIND = 'http';
@@ -62,6 +67,10 @@ const KIND = 'http';
  */
 export class HttpListener {
   private server: Server | undefined;
+  /** With PROXY protocol: the socket that listens; `server` then only parses HTTP. */
+  private front: Server | undefined;
+  /** Real client address by the proxy connection's `ip:port`, while that connection is open. */
+  private readonly proxied = new Map<string, string>();
   private readonly sockets = new Set<Socket>();
   private readonly wss: WebSocketServer;
   private readonly heartbeat: WsHeartbeat;
@@ -111,34 +120,65 @@ export class HttpListener {
     // TLS handshake failures and client resets are the client's problem, not a log line each.
     server.on('tlsClientError', () => {});
     server.on('clientError', (_err, socket: Duplex) => socket.destroy());
+    const listening = this.o.proxyProtocol ? this.proxyFront(server) : server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.o.ip, port: this.o.port, backlog: 1024 }, () => {
-        server.removeListener('error', reject);
+      listening.once('error', reject);
+      listening.listen({ host: this.o.ip, port: this.o.port, backlog: 1024 }, () => {
+        listening.removeListener('error', reject);
         resolve();
       });
     });
-    server.on('error', (err: NodeJS.ErrnoException) => {
+    listening.on('error', (err: NodeJS.ErrnoException) => {
       if (err.syscall === 'accept') this.o.metrics?.acceptFailed(KIND, err.code ?? 'unknown');
       this.o.log.warn({ what: 'http_listener_error', code: err.code, err });
     });
-    const addr = server.address();
+    const addr = listening.address();
     return typeof addr === 'object' && addr ? addr.port : this.o.port;
   }
 
-  private accept(socket: Socket): void {
+  /**
+   * A plain TCP server in front of the HTTP(S) one: it reads the PROXY header first (trusted
+   * peers only, see readProxyHeader), then hands the socket over as a new connection.
+   */
+  private proxyFront(server: Server): Server {
+    const front = createNetServer((socket) => {
+      if (!this.accept(socket)) return;
+      const peerKey = key(socket);
+      const opts = { trust: this.trust, log: this.o.log, kind: KIND };
+      void readProxyHeader(socket, { ...opts, timeoutMs: this.o.proxyProtocol?.timeoutMs }).then(
+        (ip) => {
+          if (ip === undefined || socket.destroyed) return;
+          this.proxied.set(peerKey, ip);
+          socket.once('close', () => this.proxied.delete(peerKey));
+          server.emit('connection', socket);
+          // HTTPS wraps the socket in a TLSSocket that reads the buffered bytes itself.
+          if (!this.secure) socket.resume();
+        },
+      );
+    });
+    this.front = front;
+    return front;
+  }
+
+  /** Counts the connection; false (and the socket closed) past max_connections. */
+  private accept(socket: Socket): boolean {
+    if (this.sockets.has(socket)) return true;
     if (this.sockets.size >= this.o.maxConnections) {
       this.refused++;
       this.o.metrics?.connectionRejected(KIND);
       socket.destroy();
-      return;
+      return false;
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    return true;
   }
 
   private client(req: IncomingMessage): HttpClientInfo {
-    const peer = normalizeIp(req.socket.remoteAddress ?? '');
+    const socketPeer = normalizeIp(req.socket.remoteAddress ?? '');
+    // With PROXY protocol the header's source is the peer; X-Forwarded-For still applies when
+    // that peer is itself a trusted proxy.
+    const peer = this.front ? (this.proxied.get(key(req.socket)) ?? socketPeer) : socketPeer;
     return {
       ip: clientAddress(peer, req.headers['x-forwarded-for'], this.trust),
       secure: this.secure || isForwardedSecure(peer, req.headers['x-forwarded-proto'], this.trust),
@@ -200,16 +240,25 @@ export class HttpListener {
     this.heartbeat.stop();
     const server = this.server;
     if (!server) return;
+    const front = this.front;
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      // The HTTP server never listened behind a front: its close() only tracks connections.
+      if (front) front.close(() => server.close(() => resolve()));
+      else server.close(() => resolve());
       // Idle keep-alive HTTP connections would hold close() open.
       (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
     });
   }
 
   destroyAll(): void {
+    this.o.onDestroyAll?.();
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/** The proxy connection's own endpoint: unique among open connections, same on its TLSSocket. */
+function key(socket: { remoteAddress?: string; remotePort?: number }): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
 }
 
 function pathOf(url: string | undefined): string {
