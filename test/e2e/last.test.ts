@@ -154,3 +154,39 @@ describe('mod_last end to end', () => {
     }
   });
 });
+
+describe('mod_last with the default modules (real roster subscriptions)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+    for (const u of ['ann', 'ben']) await server.register(u, PW);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test('a contact subscribed through mod_presence sees the last activity', async () => {
+    const login = async (user: string): Promise<TestClient> => {
+      const c = await TestClient.connect(server.plainPort);
+      await c.login(user, PW, { mechanism: 'PLAIN', starttls: false, resource: 'r' });
+      c.send(x('presence', NS_CLIENT));
+      return c;
+    };
+    const ann = await login('ann');
+    const ben = await login('ben');
+    assert.equal(errorCondition(await ann.iq(lastQuery('ben@localhost'))), 'forbidden');
+    ann.send(x('presence', NS_CLIENT, { to: 'ben@localhost', type: 'subscribe' }));
+    await ben.expect((el) => el.name === 'presence' && el.attrs.type === 'subscribe');
+    ben.send(x('presence', NS_CLIENT, { to: 'ann@localhost', type: 'subscribed' }));
+    await ann.expect((el) => el.name === 'presence' && el.attrs.type === 'subscribed');
+    ben.send(x('presence', NS_CLIENT, { type: 'unavailable' }, x('status', NS_CLIENT, {}, 'gone')));
+    await ben.iq(x('iq', NS_CLIENT, { type: 'get', to: 'localhost' }, x('ping', NS_PING)));
+    const reply = await ann.iq(lastQuery('ben@localhost'));
+    assert.equal(reply.attrs.type, 'result');
+    assert.equal(reply.getChild('query', NS_LAST)?.text(), 'gone');
+    // Subscription is one way: ben may not see ann's.
+    assert.equal(errorCondition(await ben.iq(lastQuery('ann@localhost'))), 'forbidden');
+    ann.close();
+    ben.close();
+  });
+});
