@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import {
   type CommandDefinition,
   UsageError,
@@ -86,7 +87,7 @@ export async function runRemote(
   }
   args = await readStdinSecrets(ctx, def, args);
   if (def.confirm && !options.force && !(await confirmed(ctx, def.confirm(args)))) {
-    ctx.err('Aborted');
+    ctx.out('Operation discarded by user');
     return EXIT.error;
   }
   const timeoutMs = (options.timeoutSeconds ?? DEFAULT_CALL_TIMEOUT_S) * 1000;
@@ -117,8 +118,24 @@ async function readStdinSecrets(ctx: CliContext, def: CommandDefinition, args: s
   return out;
 }
 
-/** The seed's join_cluster prompt: a warning, then `(yes/no)` unless -f was given. */
+const QUESTION = 'Do you want to continue? (yes/no)';
+
+/**
+ * The seed's join_cluster prompt: a warning, then `(yes/no)` unless -f was given. `yes` goes
+ * on, `no` discards; anything else asks again; end of input counts as `no`.
+ */
 async function confirmed(ctx: CliContext, warning: string): Promise<boolean> {
-  ctx.out(`${warning} Do you want to continue? (yes/no)`);
-  return (await readSecretLine(ctx.stdin)).trim().toLowerCase() === 'yes';
+  const lines = createInterface({ input: ctx.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    ctx.out(`${warning} ${QUESTION}`);
+    for await (const line of lines) {
+      const answer = line.trim().toLowerCase();
+      if (answer === 'yes') return true;
+      if (answer === 'no') return false;
+      ctx.out(QUESTION);
+    }
+    return false;
+  } finally {
+    lines.close();
+  }
 }

@@ -19,9 +19,11 @@ export const status = defineCommand({
   summary: 'Show the node: name, pid, status, version, uptime, listeners, data dir, log, fd limit',
   args: [],
   readOnly: true,
-  async run({ node }) {
+  async run({ node, cluster }) {
     const now = Date.now();
     const state = node.status();
+    const clusterName = cluster?.name();
+    const removed = cluster?.removedFrom();
     const fd = node.fdLimit();
     const info = {
       node: node.name,
@@ -33,6 +35,9 @@ export const status = defineCommand({
       dataDir: node.dataDir,
       logFile: node.logFile ?? null,
       fdLimit: fd ?? null,
+      cluster: clusterName ?? null,
+      backbone: cluster?.backbone() ?? 'none',
+      removedFrom: removed ?? null,
     };
     const lines = [
       `Node: ${info.node}`,
@@ -47,6 +52,15 @@ export const status = defineCommand({
       `Data dir: ${info.dataDir}`,
       `Log file: ${info.logFile ?? '(stdout)'}`,
       `Open files limit: ${fd ? `${fd.soft} (hard ${fd.hard})` : 'unknown'}`,
+      clusterName === undefined
+        ? 'Cluster: none (standalone)'
+        : `Cluster: ${clusterName} (backbone ${info.backbone})`,
+      // The tombstone (issue 5): a node removed while it was down says so instead of rejoining.
+      ...(removed
+        ? [
+            `Removed: this node was removed from cluster ${removed.cluster} by ${removed.by}; to rejoin: meerkatctl join_cluster MEMBER`,
+          ]
+        : []),
     ];
     return { text: lines.join('\n'), json: info, exitCode: state === 'started' ? 0 : 1 };
   },

@@ -1,8 +1,10 @@
 import { s } from '../../config/index.ts';
+import { Stop } from '../../hooks/index.ts';
 import { makeJid } from '../../jid/index.ts';
 import { NS_ROSTER, NS_ROSTERVER, x } from '../../xml/index.ts';
 import { defineModule, onHook } from '../module-api.ts';
 import { rosterIqHandler } from './roster-iq.ts';
+import { isPushForUninterested } from './roster-push.ts';
 import { RosterService } from './roster-service.ts';
 import { createRosterStore } from './roster-store.sql.ts';
 
@@ -48,6 +50,10 @@ export const modRoster = defineModule({
         // XEP-0237 §2.2: the stream feature announcing roster versioning.
         onHook('c2s-stream-features', (acc) =>
           versioning ? [...acc, x('ver', NS_ROSTERVER)] : acc,
+        ),
+        // A push forwarded by another node reaches only interested resources (RFC 6121 §2.2).
+        onHook('user-receive-packet', (acc, { session, to }) =>
+          isPushForUninterested(acc, session, to) ? new Stop() : acc,
         ),
         onHook('remove-user', async (acc, { user, domain }) => {
           await service.removeUser(makeJid(user, domain));

@@ -52,7 +52,13 @@ export class RosterService implements RosterApi {
     });
     if (out.changed) {
       const el = out.after ? itemElement(out.after) : removedItemElement(contact);
-      await pushItem(this.d.sm, user, el, this.d.versioning ? out.version : undefined);
+      await pushItem(
+        this.d.sm,
+        this.d.router,
+        user,
+        el,
+        this.d.versioning ? out.version : undefined,
+      );
     }
     return out;
   }
