@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Element } from '../xml/index.ts';
 
 /**
@@ -7,23 +8,26 @@ import type { Element } from '../xml/index.ts';
 export class IqTracker {
   private readonly pending = new Map<
     string,
-    { resolve: (el: Element) => void; timer: NodeJS.Timeout }
+    { resolve: (el: Element) => void; timer: NodeJS.Timeout; from: string | undefined }
   >();
-  private seq = 0;
 
   constructor(private readonly max = 100_000) {}
 
-  /** Registers a request id; resolves with the reply or rejects on timeout. */
-  expect(timeoutMs: number): { id: string; reply: Promise<Element> } {
+  /**
+   * Registers a request id; resolves with the reply or rejects on timeout. Ids are random and,
+   * when `from` is given, only a reply from that JID settles the request: one client cannot
+   * answer a request the server sent to another.
+   */
+  expect(timeoutMs: number, from?: string): { id: string; reply: Promise<Element> } {
     if (this.pending.size >= this.max) throw new Error('too many pending server IQs');
-    const id = `srv-${(++this.seq).toString(36)}`;
+    const id = `srv-${randomBytes(9).toString('base64url')}`;
     const reply = new Promise<Element>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error('iq timeout'));
       }, timeoutMs);
       timer.unref();
-      this.pending.set(id, { resolve, timer });
+      this.pending.set(id, { resolve, timer, from });
     });
     return { id, reply };
   }
@@ -33,7 +37,7 @@ export class IqTracker {
     const id = stanza.attrs.id;
     if (id === undefined) return false;
     const p = this.pending.get(id);
-    if (!p) return false;
+    if (!p || (p.from !== undefined && stanza.attrs.from !== p.from)) return false;
     this.pending.delete(id);
     clearTimeout(p.timer);
     p.resolve(stanza);

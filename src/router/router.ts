@@ -96,7 +96,11 @@ export class Router {
       if (request) return this.bounce(stanza, from, to, new StanzaError('service-unavailable'));
       return;
     }
-    if (!request) return; // replies to a bare JID have nobody to go to
+    if (!request) {
+      // A client answering a server request with no 'to' (RFC 6120 §10.3: own account).
+      if (from.bareString() === to.bareString()) this.d.tracker.settle(stanza);
+      return;
+    }
     if (!(await this.exists(to))) {
       return this.bounce(stanza, from, to, new StanzaError('service-unavailable'));
     }

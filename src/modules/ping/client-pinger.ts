@@ -97,7 +97,7 @@ export class ClientPinger {
     if (!jid || local !== session) return this.closed(session);
     let request: ReturnType<IqTracker['expect']>;
     try {
-      request = this.o.tracker.expect(this.o.timeoutMs);
+      request = this.o.tracker.expect(this.o.timeoutMs, jid.toString());
     } catch (err) {
       this.o.log.warn({ what: 'ping_not_sent', jid: jid.toString(), err });
       return this.schedule(session, st, this.o.intervalMs);
