@@ -20,6 +20,7 @@
  *                     of compiling them first (see lib/build.ts: tsx inflates memory per session)
  */
 
+import { execFileSync } from 'node:child_process';
 import { benchEntries } from './lib/build.ts';
 import { cpuMs } from './lib/proc.ts';
 import { startMeerkat, type Target } from './lib/target.ts';
@@ -72,6 +73,7 @@ emit({
   scram_iterations: iterations,
   loglevel,
   compiled: env.BENCH_TSX !== '1',
+  commit: gitDescribe(),
   started: new Date().toISOString(),
 });
 
@@ -121,3 +123,14 @@ if (scenarios.has('parser')) {
 }
 
 for (const line of summarize(results)) console.log(`# ${line}`);
+
+/** The commit measured, '+dirty' when the working tree has uncommitted changes. */
+function gitDescribe(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty=+dirty'], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
