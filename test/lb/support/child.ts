@@ -4,6 +4,8 @@ import { connect } from 'node:net';
 export interface Child {
   /** What the process wrote to stdout/stderr (for failure messages). */
   output(): string;
+  /** The process has ended (a bad configuration, a port taken). */
+  exited(): boolean;
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
 }
@@ -20,6 +22,7 @@ export function startChild(cmd: string, args: string[]): Child {
   proc.on('error', (err) => keep(Buffer.from(String(err))));
   return {
     output: () => out,
+    exited: () => proc.exitCode !== null || proc.signalCode !== null,
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       await new Promise<void>((resolve) => {
@@ -38,7 +41,7 @@ export async function waitFor<T>(
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   let last: unknown;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !opts.child?.exited()) {
     try {
       const v = await probe();
       if (v !== undefined) return v;
