@@ -323,12 +323,7 @@ export class ClusterService {
   }
 
   private localInfos() {
-    return this.d.sm.all().map((s) => ({
-      jid: s.jid,
-      priority: s.priority,
-      available: s.available,
-      connectedAt: s.connectedAt,
-    }));
+    return this.d.sm.all().map(info);
   }
 
   /** Another node registered a JID this node holds: the older session gets <conflict/>. */
@@ -381,12 +376,7 @@ export class ClusterService {
     const j = this.joined;
     if (!j || j.backbone.state !== 'connected') return;
     await j.registry
-      .publish({
-        jid: s.jid,
-        priority: s.priority,
-        available: s.available,
-        connectedAt: s.connectedAt,
-      })
+      .publish(info(s))
       .catch((err) => this.d.log.debug({ what: 'registry_publish_failed', err: String(err) }));
   }
 

@@ -129,8 +129,13 @@ export function wireCluster(o: {
           hook: 'user-send-packet',
           priority: 0,
           handler: (acc, { session }) => {
-            if (acc.name === 'presence' && acc.attrs.to === undefined)
-              void service.sessionChanged(session as LocalSession);
+            if (acc.name !== 'presence' || acc.attrs.to !== undefined) return acc;
+            // The registry carries the last broadcast presence, so that probes and the
+            // user's other resources on other nodes see it (RFC 6121 §4.3.2, §4.4.2).
+            const type = acc.attrs.type;
+            if (type === undefined) session.data.set(PRESENCE_KEY, serialize(acc, NS_CLIENT));
+            else if (type === 'unavailable') session.data.delete(PRESENCE_KEY);
+            void service.sessionChanged(session as LocalSession);
             return acc;
           },
         }),

@@ -117,7 +117,8 @@ async function storePending(d: SubscriptionDeps, stanza: Element, user: Jid, con
 }
 
 async function deliverToAvailable(d: SubscriptionDeps, user: Jid, stanza: Element) {
-  const targets = d.sm.resources(user).filter((s) => s.available);
+  // router.resources: this node's sessions and, in a cluster, those on other nodes.
+  const targets = d.router.resources(user).filter((s) => s.available);
   for (const s of targets) await s.deliver(stanza.clone());
 }
 
