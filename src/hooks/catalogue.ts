@@ -43,6 +43,13 @@ export interface HookCatalogue {
   'user-receive-packet': { acc: Element; params: { session: SessionRef; to: Jid } };
   /** A presence arriving for a local user (subscription, probe, directed). Stop = handled. */
   'presence-in': { acc: Element; params: { to: Jid; from: Jid } };
+  /**
+   * A message for an existing local user, run once per message before delivery (XEP-0313
+   * archiving, XEP-0280 received copies): `delivered` are the resources the router is about to
+   * deliver it to, empty when it goes on to 'offline-message'. Handlers may change it
+   * (XEP-0359 stanza-id); stop = consumed.
+   */
+  'message-to-user': { acc: Element; params: { to: Jid; from: Jid; delivered: readonly Jid[] } };
   /** A message for a user with no available resource. Stop = stored. */
   'offline-message': { acc: Element; params: { to: Jid; from: Jid } };
   /** A session bound a resource. */

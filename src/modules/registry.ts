@@ -1,4 +1,5 @@
 import { modBlocking } from './blocking/index.ts';
+import { modCarbons } from './carbons/index.ts';
 import { modDisco } from './disco/index.ts';
 import { modLast } from './last/index.ts';
 import type { ModuleDefinition } from './module-api.ts';
@@ -15,6 +16,7 @@ import { modVersion } from './version/index.ts';
 /** Every module of the project; [modules.*] picks among them. */
 export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
   modBlocking,
+  modCarbons,
   modDisco,
   modLast,
   modOffline,
@@ -31,6 +33,7 @@ export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
 /** Enabled with default options when meerkat.toml has no [modules] table. */
 export const DEFAULT_MODULES: readonly string[] = [
   'mod_blocking',
+  'mod_carbons',
   'mod_disco',
   'mod_last',
   'mod_offline',

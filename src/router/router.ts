@@ -113,7 +113,7 @@ export class Router {
     const type = stanza.attrs.type ?? 'normal';
     if (!to.isBare()) {
       const session = this.full(to);
-      if (session) return session.deliver(stanza);
+      if (session) return this.deliverMessage([session], stanza, from, to);
       // RFC 6121 §8.5.3.2.1: treat as bare for normal/chat; groupchat bounces; headline dropped.
       if (type === 'groupchat') {
         return this.bounce(stanza, from, to, new StanzaError('service-unavailable'));
@@ -126,13 +126,15 @@ export class Router {
       return this.bounce(stanza, from, to, new StanzaError('service-unavailable'));
     }
     const targets = selectMessageTargets(this.resources(bare), type);
-    if (targets.length > 0) return this.deliverAll(targets, stanza);
+    if (targets.length > 0) return this.deliverMessage(targets, stanza, from, to);
     if (type === 'error' || type === 'headline') return;
     if (type === 'groupchat') {
       return this.bounce(stanza, from, to, new StanzaError('service-unavailable'));
     }
+    const inbound = await this.d.hooks.run('message-to-user', stanza, { to, from, delivered: [] });
+    if (inbound.stopped) return;
     // RFC 6121 §8.5.2.2.1: store offline or answer service-unavailable, never drop silently.
-    const offline = await this.d.hooks.run('offline-message', stanza, { to: bare, from });
+    const offline = await this.d.hooks.run('offline-message', inbound.acc, { to: bare, from });
     if (!offline.stopped) {
       await this.bounce(stanza, from, to, new StanzaError('service-unavailable'));
     }
@@ -163,6 +165,19 @@ export class Router {
     const local: RouteTarget[] = this.d.sm.resources(bare);
     const remote = this.d.remote?.targets(bare);
     return remote && remote.length > 0 ? local.concat(remote) : local;
+  }
+
+  /** Runs 'message-to-user' once for the message, then delivers it to each target. */
+  private async deliverMessage(
+    targets: RouteTarget[],
+    stanza: Element,
+    from: Jid,
+    to: Jid,
+  ): Promise<void> {
+    const delivered = targets.map((t) => t.jid);
+    const inbound = await this.d.hooks.run('message-to-user', stanza, { to, from, delivered });
+    if (inbound.stopped) return;
+    return this.deliverAll(targets, inbound.acc);
   }
 
   private async deliverAll(targets: RouteTarget[], stanza: Element): Promise<void> {
