@@ -17,6 +17,9 @@ export interface XmppJsOptions {
 /** Starts an @xmpp/client (xmpp.js) connection and resolves once it is online. */
 export async function xmppJs(opts: XmppJsOptions): Promise<Client> {
   const xmpp = client({
+    // xmpp.js waits 2 s by default for each stream step; its SCRAM runs in pure JS and a busy
+    // 2-core CI machine can exceed that, which would make tests flaky, not wrong.
+    timeout: 15_000,
     service: opts.service,
     domain: 'localhost',
     resource: opts.resource,
