@@ -15,6 +15,8 @@
  *   BENCH_LOGLEVEL    server log level, logged to a file in its temp data dir (info)
  *   BENCH_QUIET_WAIT  max seconds to wait for the shared box to be < 50 % busy before each
  *                     measurement (20); the busy % seen is recorded as pre_run_busy_pct
+ *   BENCH_PRIORITY    nice value for the server and generator threads, e.g. -10 (root) to keep
+ *                     them ahead of unrelated work on a shared box (default: unchanged)
  *   BENCH_PROFILE     a directory: run the server with --cpu-prof and write profiles there
  *   BENCH_TSX=1       run server and generator from the TypeScript sources under tsx instead
  *                     of compiling them first (see lib/build.ts: tsx inflates memory per session)
@@ -74,6 +76,7 @@ emit({
   loglevel,
   compiled: env.BENCH_TSX !== '1',
   commit: gitDescribe(),
+  priority: env.BENCH_PRIORITY ?? null,
   started: new Date().toISOString(),
 });
 

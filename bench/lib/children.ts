@@ -10,6 +10,7 @@ import type {
 } from '../loadgen/protocol.ts';
 import type { ServerCommand, ServerReply } from '../server.ts';
 import type { BenchEntries } from './build.ts';
+import { benchPriority, setProcessPriority } from './proc.ts';
 
 /** The next IPC message of a child, or an error if it exits first. */
 function nextMessage<T>(child: ChildProcess, timeoutMs: number): Promise<T> {
@@ -57,6 +58,8 @@ export class BenchServer {
     });
     const r = await nextMessage<ServerReply>(child, 300_000);
     if (r.kind !== 'ready') throw new Error(`bench server: unexpected ${r.kind}`);
+    const nice = benchPriority();
+    if (nice !== undefined) setProcessPriority(r.pid, nice);
     return new BenchServer(child, r.port, r.pid, r.setupMs);
   }
 
@@ -86,6 +89,8 @@ export class LoadGen {
       execArgv: entries.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    const nice = benchPriority();
+    if (nice !== undefined && child.pid !== undefined) setProcessPriority(child.pid, nice);
     return new LoadGen(child);
   }
 

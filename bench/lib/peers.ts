@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchPriority, setProcessPriority } from './proc.ts';
 import type { Target } from './target.ts';
 
 export type PeerName = 'ejabberd' | 'prosody';
@@ -25,6 +26,8 @@ export function startPeer(name: PeerName, users: number, peersDir: string, runDi
   sh(peersDir, `stop-${name}.sh`, [], runDir);
   sh(peersDir, `setup-${name}.sh`, [`${users}`], runDir);
   const pid = Number(readFileSync(join(runDir, name, `${name}.pid`), 'utf8').trim());
+  const nice = benchPriority();
+  if (nice !== undefined) setProcessPriority(pid, nice);
   return {
     name,
     host: '127.0.0.1',
