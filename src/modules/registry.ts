@@ -3,12 +3,14 @@ import { modCarbons } from './carbons/index.ts';
 import { modDisco } from './disco/index.ts';
 import { modLast } from './last/index.ts';
 import type { ModuleDefinition } from './module-api.ts';
+import { modMuc } from './muc/index.ts';
 import { modOffline } from './offline/index.ts';
 import { modPing } from './ping/index.ts';
 import { modPresence } from './presence/index.ts';
 import { modPrivate } from './private/index.ts';
 import { modRegister } from './register/index.ts';
 import { modRoster } from './roster/index.ts';
+import { modStreamManagement } from './stream-management/index.ts';
 import { modTime } from './time/index.ts';
 import { modVcard } from './vcard/index.ts';
 import { modVersion } from './version/index.ts';
@@ -19,12 +21,14 @@ export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
   modCarbons,
   modDisco,
   modLast,
+  modMuc,
   modOffline,
   modPing,
   modPresence,
   modPrivate,
   modRegister,
   modRoster,
+  modStreamManagement,
   modTime,
   modVcard,
   modVersion,
@@ -36,11 +40,13 @@ export const DEFAULT_MODULES: readonly string[] = [
   'mod_carbons',
   'mod_disco',
   'mod_last',
+  'mod_muc',
   'mod_offline',
   'mod_ping',
   'mod_presence',
   'mod_private',
   'mod_roster',
+  'mod_stream_management',
   'mod_time',
   'mod_vcard',
   'mod_version',

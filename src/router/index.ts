@@ -1,2 +1,8 @@
-export { type RemoteDirectory, Router, type RouterDeps, type RouteTarget } from './router.ts';
+export {
+  type RemoteDirectory,
+  Router,
+  type RouterDeps,
+  type RouteTarget,
+  type ServiceHandler,
+} from './router.ts';
 export { selectMessageTargets } from './select-targets.ts';

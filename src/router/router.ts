@@ -36,18 +36,37 @@ export interface RouterDeps {
 
 const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
+/** Handles every stanza addressed to a service domain (conference.<host>...). */
+export type ServiceHandler = (stanza: Element, from: Jid, to: Jid) => Promise<void>;
+
 /**
  * Delivers a stanza whose `from` the server has already stamped, following RFC 6120 §10
  * and RFC 6121 §8.5 (local domain, bare vs full JID, no such user, no available resource).
  */
 export class Router {
+  private readonly services = new Map<string, ServiceHandler>();
+
   constructor(private readonly d: RouterDeps) {}
+
+  /**
+   * Routes every stanza for `domain` (a service subdomain such as the XEP-0045 MUC service) to
+   * `handler`. Returns the function that unregisters it.
+   */
+  registerService(domain: string, handler: ServiceHandler): () => void {
+    if (this.services.has(domain)) throw new Error(`service domain ${domain} already registered`);
+    this.services.set(domain, handler);
+    return () => {
+      if (this.services.get(domain) === handler) this.services.delete(domain);
+    };
+  }
 
   isLocalDomain(domain: string): boolean {
     return this.d.hosts.has(domain);
   }
 
   async route(stanza: Element, from: Jid, to: Jid): Promise<void> {
+    const service = this.services.get(to.domain);
+    if (service) return service(stanza, from, to);
     if (!this.d.hosts.has(to.domain)) {
       // No server-to-server yet: RFC 6120 §10.4.3.
       return this.bounce(stanza, from, to, new StanzaError('remote-server-not-found'));

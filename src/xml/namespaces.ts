@@ -36,4 +36,7 @@ export const NS_DATA_FORMS = 'jabber:x:data';
 export const NS_RSM = 'http://jabber.org/protocol/rsm';
 export const NS_FORWARD = 'urn:xmpp:forward:0';
 export const NS_SID = 'urn:xmpp:sid:0';
+export const NS_MUC = 'http://jabber.org/protocol/muc';
 export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
+export const NS_MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
+export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
