@@ -9,6 +9,7 @@ import { AuthFlow } from './auth-flow.ts';
 import type { C2sDeps, ListenerPolicy } from './deps.ts';
 import { EstablishedHandler } from './established.ts';
 import { postAuthFeatures } from './features.ts';
+import type { StanzaObserver, StreamControl } from './stream-control.ts';
 import { checkStreamOpen } from './stream-open-check.ts';
 import type { C2sTransport } from './transport.ts';
 
@@ -34,7 +35,7 @@ const QUEUE_RESUME = 8;
  * One client connection, whatever its transport. Input is processed strictly in order: events
  * queue up and the socket is paused while the queue is long (ARCHITECTURE.md §2).
  */
-export class C2sSession implements LocalSession {
+export class C2sSession implements LocalSession, StreamControl {
   readonly id = randomUUID();
   readonly data = new Map<string, unknown>();
   readonly connectedAt = Date.now();
@@ -53,25 +54,21 @@ export class C2sSession implements LocalSession {
   private readonly auth: AuthFlow;
   private readonly established: EstablishedHandler;
   private closeReason = 'connection closed';
+  /** XEP-0198 counting, installed by mod_stream_management; undefined costs one check a stanza. */
+  private observer: StanzaObserver | undefined;
+  private isDetached = false;
+  /** The connection; a resumed session (XEP-0198 §5) continues on another stream's. */
+  conn: C2sTransport;
 
   constructor(
-    readonly conn: C2sTransport,
+    conn: C2sTransport,
     readonly deps: C2sDeps,
     readonly policy: ListenerPolicy,
   ) {
+    this.conn = conn;
     this.auth = new AuthFlow(this);
     this.established = new EstablishedHandler(this);
-    conn.setHandler({
-      streamOpen: (open) => this.push({ kind: 'open', open }),
-      stanza: (el) => {
-        // Bytes after <starttls/> must be discarded before anything else reads them (RFC 6120 §5.4.3.3).
-        if (el.name === 'starttls' && el.ns === NS_TLS) conn.discardInput();
-        this.push({ kind: 'stanza', el });
-      },
-      streamClose: () => this.push({ kind: 'close' }),
-      error: (err) => this.push({ kind: 'error', err }),
-    });
-    conn.onClose(() => void this.cleanup());
+    this.attach(conn);
     this.preAuthTimer = setTimeout(
       () => void this.close(new StreamError('connection-timeout')),
       deps.limits.connectionTimeoutMs,
@@ -104,6 +101,34 @@ export class C2sSession implements LocalSession {
 
   ref(): SessionRef {
     return this;
+  }
+
+  get session(): LocalSession {
+    return this;
+  }
+  get detached(): boolean {
+    return this.isDetached;
+  }
+  get closed(): boolean {
+    return this.state.name === 'closed';
+  }
+
+  /** Events of a connection count only while it is this session's (a taken-over one is mute). */
+  private attach(conn: C2sTransport): void {
+    conn.setHandler({
+      streamOpen: (open) => this.conn === conn && this.push({ kind: 'open', open }),
+      stanza: (el) => {
+        if (this.conn !== conn) return;
+        // Bytes after <starttls/> must be discarded before anything else reads them (RFC 6120 §5.4.3.3).
+        if (el.name === 'starttls' && el.ns === NS_TLS) conn.discardInput();
+        this.push({ kind: 'stanza', el });
+      },
+      streamClose: () => this.conn === conn && this.push({ kind: 'close' }),
+      error: (err) => this.conn === conn && this.push({ kind: 'error', err }),
+    });
+    conn.onClose(() => {
+      if (this.conn === conn) void this.connectionLost();
+    });
   }
 
   setPresence(available: boolean, priority: number | undefined): void {
@@ -210,12 +235,22 @@ export class C2sSession implements LocalSession {
         if (el.ns === NS_SASL) return this.auth.onSaslElement(el);
         throw new StreamError('not-authorized', 'authentication is in progress');
       case 'wait-for-bind':
+        if (el.ns !== NS_CLIENT && (await this.nonza(el))) return;
         return this.established.beforeBind(el);
       case 'session-established':
+        if (el.ns !== NS_CLIENT && (await this.nonza(el))) return;
+        if (this.observer !== undefined) this.observer.received();
         return this.established.onStanza(el);
       default:
         throw new StreamError('invalid-xml', 'unexpected element before the stream header');
     }
+  }
+
+  /** A nonza (XEP-0198 enable/r/a/resume) for a module; false leaves it to the stanza path. */
+  private async nonza(el: Element): Promise<boolean> {
+    if (this.observer?.nonza(el)) return true;
+    const r = await this.deps.hooks.run('c2s-nonza', undefined, { stream: this, el });
+    return r.stopped;
   }
 
   /** No feature but STARTTLS while TLS is required and missing (RFC 6120 §5.3.1). */
@@ -288,7 +323,13 @@ export class C2sSession implements LocalSession {
   /** SessionRef.send: writes a stanza from the server without receive hooks. */
   send(stanza: Element): void {
     if (this.state.name === 'closed') return;
+    const observer = this.observer;
+    if (observer !== undefined && this.isDetached) {
+      observer.sent(stanza); // kept for a resumption (XEP-0198 §5)
+      return;
+    }
     this.conn.send(stanza);
+    if (observer !== undefined) observer.sent(stanza);
     this.deps.counters.stanzaOut(stanza.name);
     if (this.conn.bufferedBytes() > this.deps.limits.maxOutboundBytes) {
       this.closeReason = 'outbound queue full';
@@ -309,6 +350,62 @@ export class C2sSession implements LocalSession {
     this.send(stanza);
   }
 
+  sendNonza(el: Element): void {
+    if (this.state.name !== 'closed' && !this.isDetached) this.conn.send(el);
+  }
+
+  resend(stanza: Element): void {
+    if (this.state.name !== 'closed' && !this.isDetached) this.conn.send(stanza);
+  }
+
+  setObserver(observer: StanzaObserver | undefined): void {
+    this.observer = observer;
+  }
+
+  takeOver(from: StreamControl, greet: () => void): void {
+    if (!(from instanceof C2sSession) || from === this) throw new Error('not another c2s session');
+    const conn = from.conn;
+    const pending = from.release();
+    const old = this.conn;
+    const wasDetached = this.isDetached;
+    this.conn = conn;
+    this.isDetached = false;
+    this.streamOpened = true;
+    this.closeReason = 'connection closed';
+    // Input the old connection sent but this session has not handled is not counted in the 'h'
+    // the client is about to learn: it will send it again (XEP-0198 §5).
+    this.queue.length = 0;
+    this.paused = false;
+    if (!wasDetached) old.closeStream(new StreamError('conflict', 'session resumed').toElement());
+    this.attach(conn);
+    greet();
+    for (const ev of pending) this.push(ev);
+  }
+
+  /** Gives up this (unbound) stream's connection to a session taking it over. */
+  private release(): Event[] {
+    this.state = { name: 'closed' };
+    this.cleaned = true;
+    if (this.preAuthTimer) clearTimeout(this.preAuthTimer);
+    this.preAuthTimer = undefined;
+    if (this.paused) {
+      this.paused = false;
+      this.conn.resumeInput();
+    }
+    return this.queue.splice(0);
+  }
+
+  /** The transport closed under us: a detachable session waits for a resumption (XEP-0198 §5). */
+  private async connectionLost(): Promise<void> {
+    if (this.state.name === 'session-established' && this.observer?.connectionLost()) {
+      // Input already read is still handled (and counted): the client learns it at resumption.
+      this.isDetached = true;
+      this.deps.log.debug({ what: 'c2s_session_detached', jid: this.jid.toString() });
+      return;
+    }
+    await this.cleanup();
+  }
+
   async close(error?: StreamError): Promise<void> {
     if (this.state.name === 'closed') return;
     if (error) {
@@ -327,5 +424,8 @@ export class C2sSession implements LocalSession {
     this.state = { name: 'closed' };
     if (this.preAuthTimer) clearTimeout(this.preAuthTimer);
     await this.established.ended(this.closeReason);
+    const observer = this.observer;
+    this.observer = undefined;
+    if (observer) await observer.ended();
   }
 }

@@ -1,3 +1,4 @@
+import type { StreamControl } from '../c2s/stream-control.ts';
 import type { Jid } from '../jid/index.ts';
 import type { Element } from '../xml/index.ts';
 
@@ -37,6 +38,11 @@ export interface HookCatalogue {
     acc: Element | undefined;
     params: { session: SessionRef; domain: string; iq: Element; secure: boolean };
   };
+  /**
+   * A top-level element outside jabber:client on an authenticated stream (XEP-0198 enable,
+   * resume, r, a). Stop = handled; when nobody stops, the stream ends as before.
+   */
+  'c2s-nonza': { acc: undefined; params: { stream: StreamControl; el: Element } };
   /** Every stanza a client sends, after `from` stamping. A handler that stops it consumes it. */
   'user-send-packet': { acc: Element; params: { session: SessionRef; from: Jid } };
   /** A stanza about to be written to a local session. Stopping drops it. */
