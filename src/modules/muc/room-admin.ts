@@ -1,6 +1,6 @@
 import { StanzaError } from '../../errors/index.ts';
 import { type Jid, tryParseJid } from '../../jid/index.ts';
-import { type Element, NS_MUC_ADMIN, x } from '../../xml/index.ts';
+import { type Element, NS_MUC_ADMIN, NS_MUC_USER, x } from '../../xml/index.ts';
 import {
   AFFILIATIONS,
   type Affiliation,
@@ -40,7 +40,7 @@ export function handleAdmin(
   if (![...after.values()].includes('owner')) {
     throw new StanzaError('conflict', { text: 'a room needs an owner' });
   }
-  const actorItem = actor ? x('actor', NS_MUC_ADMIN, { nick: actor.nick }) : undefined;
+  const actorItem = actor ? x('actor', NS_MUC_USER, { nick: actor.nick }) : undefined;
   for (const c of changes) apply(room, c, actorItem);
   return x('query', NS_MUC_ADMIN);
 }
@@ -87,7 +87,9 @@ function plan(
   actorAff: Affiliation,
   item: Element,
 ): Change {
-  const reason = item.getChild('reason', NS_MUC_ADMIN);
+  const text = item.getChildText('reason', NS_MUC_ADMIN);
+  // The reason is repeated in the muc#user presence (§8.2, §9.1).
+  const reason = text === undefined ? undefined : x('reason', NS_MUC_USER, {}, text.slice(0, 1024));
   const role = item.attrs.role as Role | undefined;
   const aff = item.attrs.affiliation as Affiliation | undefined;
   if (role !== undefined && item.attrs.nick !== undefined) {
