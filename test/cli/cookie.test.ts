@@ -10,7 +10,10 @@ describe('the cookie guards the control port', () => {
   let n: NodeDir;
   before(async () => {
     n = await makeNodeDir();
-    assert.equal((await n.run(['start'])).code, 0);
+    {
+      const r = await n.run(['start']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    }
     assert.equal((await n.run(['started'])).code, 0);
   });
   after(() => n.cleanup());
