@@ -322,10 +322,10 @@ export class C2sSession implements LocalSession, StreamControl {
 
   /** SessionRef.send: writes a stanza from the server without receive hooks. */
   send(stanza: Element): void {
-    if (this.state.name === 'closed') return;
     const observer = this.observer;
-    if (observer !== undefined && this.isDetached) {
-      observer.sent(stanza); // kept for a resumption (XEP-0198 §5)
+    if (this.state.name === 'closed' || this.isDetached) {
+      // Kept for a resumption, or rerouted when the session ends (XEP-0198 §5).
+      if (observer !== undefined) observer.sent(stanza);
       return;
     }
     this.conn.send(stanza);
@@ -338,7 +338,11 @@ export class C2sSession implements LocalSession, StreamControl {
   }
 
   async deliver(stanza: Element): Promise<void> {
-    if (this.state.name !== 'session-established') return;
+    if (this.state.name !== 'session-established') {
+      // Ending with stream management: rerouted with its unacked stanzas (XEP-0198 §5).
+      if (this.state.name === 'closed' && this.observer !== undefined) this.observer.sent(stanza);
+      return;
+    }
     if (this.deps.hooks.has('user-receive-packet')) {
       const r = await this.deps.hooks.run('user-receive-packet', stanza, {
         session: this.ref(),
