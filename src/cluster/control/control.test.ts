@@ -6,6 +6,7 @@ import { captureLog } from '../../../test/cli/support/log-capture.ts';
 import { freePort } from '../../../test/cli/support/ports.ts';
 import { createAdminRegistry } from '../../admin/index.ts';
 import { ConnectError, connectToNode } from './client.ts';
+import { FramedSocket } from './framed-socket.ts';
 import { startControlServer } from './server.ts';
 
 const COOKIE = 'sesame-cookie-4711';
@@ -156,6 +157,30 @@ describe('control port', () => {
     assert.equal((await conn.call('ping', [])).type, 'result');
     conn.close();
     await server.close();
+  });
+
+  test('an impostor that does not know the cookie is rejected by the client', async () => {
+    const port = await freePort();
+    const impostor = createServer((socket) => {
+      const conn = new FramedSocket(socket, 4096);
+      void (async () => {
+        await conn.next(1000);
+        conn.send({
+          type: 'challenge',
+          version: 1,
+          node: 'meerkat@localhost',
+          nonce: 'ab'.repeat(32),
+        });
+        await conn.next(1000);
+        conn.send({ type: 'welcome', proof: '00'.repeat(32) });
+      })().catch(() => socket.destroy());
+    });
+    await new Promise<void>((r) => impostor.listen(port, '127.0.0.1', r));
+    await assert.rejects(
+      connectToNode('meerkat@localhost', COOKIE, { portMin: port, portMax: port, timeoutMs: 1000 }),
+      /could not prove the cookie/,
+    );
+    impostor.close();
   });
 
   test('nobody listening is reported as unreachable', async () => {
