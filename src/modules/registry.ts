@@ -2,6 +2,7 @@ import { modBlocking } from './blocking/index.ts';
 import { modCarbons } from './carbons/index.ts';
 import { modDisco } from './disco/index.ts';
 import { modLast } from './last/index.ts';
+import { modMam } from './mam/index.ts';
 import type { ModuleDefinition } from './module-api.ts';
 import { modMuc } from './muc/index.ts';
 import { modOffline } from './offline/index.ts';
@@ -21,6 +22,7 @@ export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
   modCarbons,
   modDisco,
   modLast,
+  modMam,
   modMuc,
   modOffline,
   modPing,
@@ -40,6 +42,7 @@ export const DEFAULT_MODULES: readonly string[] = [
   'mod_carbons',
   'mod_disco',
   'mod_last',
+  'mod_mam',
   'mod_muc',
   'mod_offline',
   'mod_ping',
