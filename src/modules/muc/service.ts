@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { errorReply, StanzaError } from '../../errors/index.ts';
 import { type Jid, makeJid, tryParseJid } from '../../jid/index.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -36,6 +37,8 @@ export class MucService {
   /** Real full JID → the rooms it is in (session end, max_user_conferences). */
   private readonly joined = new Map<string, Set<Room>>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** Set while a room task runs: a stanza routed back to us from inside it must not wait. */
+  private readonly inTask = new AsyncLocalStorage<true>();
 
   constructor(
     readonly domain: string,
@@ -64,7 +67,7 @@ export class MucService {
   handle = async (stanza: Element, from: Jid, to: Jid): Promise<void> => {
     if (to.local === '') return this.handleService(stanza, from, to);
     const name = to.local;
-    await this.serial(name, async () => {
+    const task = this.serial(name, async () => {
       try {
         await this.handleRoom(name, stanza, from, to);
       } catch (err) {
@@ -72,6 +75,10 @@ export class MucService {
         await this.reply(stanza, errorReply(stanza, err), from, to);
       }
     });
+    // A bounce of what a room task is sending (an occupant gone meanwhile) comes back here
+    // while that task waits for the router: queue it behind the task instead of waiting for it.
+    if (this.inTask.getStore() === undefined) return task;
+    task.catch((err: unknown) => this.deps.log.warn({ what: 'muc_task_failed', err }));
   };
 
   /** An account was removed: its affiliations go (the store forgets them separately). */
@@ -227,7 +234,7 @@ export class MucService {
 
   private serial(key: string, fn: () => Promise<void>): Promise<void> {
     const prev = this.chains.get(key) ?? Promise.resolve();
-    const run = prev.then(fn);
+    const run = prev.then(() => this.inTask.run(true, fn));
     const tail = run.catch(() => undefined);
     this.chains.set(key, tail);
     void tail.then(() => {
