@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runCtl } from './support/cli-node.ts';
 
 // No node needed: these are decided by meerkatctl before it connects anywhere.
@@ -91,6 +93,18 @@ describe('meerkatctl usage conventions', () => {
     const r = await runCtl(cwd, ['--node', 'no-at-sign', 'status']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^node\.name: .*\(from MEERKAT_NODE\)$/m);
+  });
+
+  test('the node itself reports every invalid setting with its path and exits 1', async () => {
+    const bad = join(cwd, 'bad.toml');
+    await writeFile(bad, '[node]\nname = "no-at-sign"\n[bogus]\n');
+    const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--config', bad], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^bogus: unknown key/m);
+    assert.match(r.stderr, /^node\.name: expected name@host/m);
   });
 
   test('node not reachable: Failed to connect to the node NAME: REASON, exit 3', async () => {
