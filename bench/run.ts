@@ -17,13 +17,17 @@
  *                     measurement (20); the busy % seen is recorded as pre_run_busy_pct
  *   BENCH_PRIORITY    nice value for the server and generator threads, e.g. -10 (root) to keep
  *                     them ahead of unrelated work on a shared box (default: unchanged)
+ *   BENCH_MODULES     peers (default: roster, disco, ping, offline, presence, like the peers'
+ *                     setups), default (Meerkat's default set, with MAM), or a list
  *   BENCH_PROFILE     a directory: run the server with --cpu-prof and write profiles there
  *   BENCH_TSX=1       run server and generator from the TypeScript sources under tsx instead
  *                     of compiling them first (see lib/build.ts: tsx inflates memory per session)
  */
 
 import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { benchEntries } from './lib/build.ts';
+import { benchModules } from './lib/config.ts';
 import { cpuMs } from './lib/proc.ts';
 import { startMeerkat, type Target } from './lib/target.ts';
 import type { Mechanism } from './loadgen/protocol.ts';
@@ -77,6 +81,7 @@ emit({
   compiled: env.BENCH_TSX !== '1',
   commit: gitDescribe(),
   priority: env.BENCH_PRIORITY ?? null,
+  modules: benchModules(),
   started: new Date().toISOString(),
 });
 
@@ -96,6 +101,8 @@ if (scenarios.has('idle') || scenarios.has('logins')) {
       );
     }
     if (scenarios.has('logins')) {
+      // Let the server finish closing the idle sessions first (up to 60 s).
+      for (let i = 0; i < 600 && t.sessions && (await t.sessions()) > 0; i++) await sleep(100);
       // SCRAM with the client's cached SaltedPassword: the login cost without the PBKDF2 that
       // PLAIN makes the server pay.
       const o = { users: sessions, concurrency, perProcess: PER_PROCESS, entries };

@@ -11,11 +11,13 @@ export interface BenchConfigOptions {
   /** PBKDF2 iterations of the stored SCRAM secrets (4096: the RFC 7677 §4 minimum). */
   scramIterations: number;
   loglevel: string;
+  /** Modules to enable (each gets an empty [modules.NAME] table), or 'default' for the default set. */
+  modules: readonly string[] | 'default';
 }
 
 export async function writeBenchConfig(o: BenchConfigOptions): Promise<string> {
   // A plain-TCP listener that accepts PLAIN without TLS: a load-test listener (RFC 6120 §6.4.1
-  // says not to do this in production). No [modules] table: the default module set.
+  // says not to do this in production).
   const toml = `[general]
 hosts = ["localhost"]
 data_dir = ${JSON.stringify(o.dir)}
@@ -36,7 +38,7 @@ enabled = false
 
 [auth]
 scram_iterations = ${o.scramIterations}
-`;
+${o.modules === 'default' ? '' : o.modules.map((m) => `\n[modules.${m}]\n`).join('')}`;
   const path = join(o.dir, 'meerkat.toml');
   await writeFile(path, toml);
   return path;
@@ -52,4 +54,20 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The module set of the bench (BENCH_MODULES): `peers` (default) is what the ejabberd and
+ * Prosody setups of ../shared/bench-peers load (roster, disco, ping, offline) plus presence,
+ * which RFC 6121 presence needs here; `default` is Meerkat's default set (it includes MAM,
+ * which archives every message in the database before delivery); or a comma-separated list.
+ */
+export const PEER_MODULES = ['mod_disco', 'mod_offline', 'mod_ping', 'mod_presence', 'mod_roster'];
+
+export function benchModules(
+  v = process.env.BENCH_MODULES ?? 'peers',
+): readonly string[] | 'default' {
+  if (v === 'default') return 'default';
+  if (v === 'peers') return PEER_MODULES;
+  return v.split(',').filter((m) => m !== '');
 }

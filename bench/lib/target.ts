@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchEntries } from './build.ts';
 import { BenchServer } from './children.ts';
-import { freePort, writeBenchConfig } from './config.ts';
+import { benchModules, freePort, writeBenchConfig } from './config.ts';
 
 export interface Target {
   name: string;
@@ -39,6 +39,7 @@ export async function startMeerkat(o: MeerkatTargetOptions): Promise<Target> {
     maxConnections: o.maxConnections,
     scramIterations: o.scramIterations,
     loglevel: o.loglevel,
+    modules: benchModules(),
   });
   const server = await BenchServer.start(o.entries, config, o.users, o.nodeFlags);
   return {
