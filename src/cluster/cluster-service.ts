@@ -70,6 +70,10 @@ interface Joined {
   sub: Subscription;
   deathTimer: NodeJS.Timeout;
   handledDeaths: Set<string>;
+  /** When the backbone (re)connected: other nodes get a node timeout to heartbeat again. */
+  connectedSince: number;
+  /** Leaving or stopping: our own withdrawals must not be repaired. */
+  quiescing: boolean;
 }
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -266,7 +270,13 @@ export class ClusterService {
         await backbone.close();
         return;
       }
-      const registry = new SessionRegistry(sessionsKv, self, log, (e) => this.onRemotePut(e));
+      const registry = new SessionRegistry(
+        sessionsKv,
+        self,
+        log,
+        (e) => this.onRemotePut(e),
+        (jid) => this.onDeleted(jid),
+      );
       await registry.start();
       const sub = backbone.nc.subscribe(names.nodeSubject(self), {
         callback: (err, msg) => {
@@ -290,6 +300,8 @@ export class ClusterService {
         sub,
         deathTimer: setInterval(() => void this.checkDeaths(), config.heartbeat_interval_ms),
         handledDeaths: new Set(),
+        connectedSince: Date.now(),
+        quiescing: false,
       };
       joined.deathTimer.unref();
       this.joined = joined;
@@ -337,22 +349,46 @@ export class ClusterService {
     }
   }
 
+  /**
+   * One of our entries disappeared while its session lives: another node purged us (it saw our
+   * heartbeats stop during a backbone outage or netsplit). Put it back, so no user is lost.
+   */
+  private onDeleted(jid: Jid): void {
+    const j = this.joined;
+    const local = this.d.sm.get(jid);
+    if (!j || j.quiescing || !local) return;
+    this.d.log.info({ what: 'registry_entry_restored', jid: jid.toString() });
+    void this.sessionChanged(local);
+  }
+
   private async onBackboneState(s: BackboneState): Promise<void> {
     const j = this.joined;
     if (!j || s !== 'connected') return;
+    j.connectedSince = Date.now();
     // Back after an outage or netsplit: survivors may have purged us. Re-register (no ghosts).
     try {
+      await j.membership.restartWatches();
+      await j.registry.restart();
+      j.connectedSince = Date.now();
       await j.membership.register();
       await j.registry.resync(this.localInfos());
       this.d.log.info({ what: 'cluster_resynced', sessions: this.d.sm.count() });
     } catch (err) {
+      // JetStream may not be ready the instant the server is back: try again shortly.
       this.d.log.warn({ what: 'cluster_resync_failed', err: String(err) });
+      const t = setTimeout(() => {
+        if (this.joined === j && j.backbone.state === 'connected') void this.onBackboneState(s);
+      }, this.d.config.heartbeat_interval_ms);
+      t.unref();
     }
   }
 
   private async checkDeaths(): Promise<void> {
     const j = this.joined;
     if (!j || j.backbone.state !== 'connected') return;
+    // Just back from an outage: every heartbeat looks old until the others beat again; judging
+    // now would purge live nodes and tell their users' contacts they went offline.
+    if (Date.now() - j.connectedSince < this.d.config.node_timeout_ms) return;
     for (const m of j.membership.view()) {
       if (m.name === this.d.self || m.running) continue;
       const hb = m.heartbeat;
@@ -424,6 +460,7 @@ export class ClusterService {
     const j = this.joined;
     if (!j) throw new ClusterError(`The node ${this.d.self} is not in the cluster`);
     const host = this.d.config.advertised_host;
+    j.quiescing = true;
     await j.registry.withdrawAll(this.localInfos());
     const err = () =>
       host
@@ -463,6 +500,7 @@ export class ClusterService {
     const j = this.joined;
     if (!j) return;
     j.membership.stopHeartbeats();
+    j.quiescing = true;
     if (j.backbone.state === 'connected')
       await j.registry.withdrawAll(this.localInfos()).catch(() => {});
     await this.shutdownJoined();

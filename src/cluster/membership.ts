@@ -45,6 +45,18 @@ export class Membership {
     private readonly sessions: () => number,
   ) {}
 
+  /**
+   * After a backbone outage: watchers recover only once their consumer notices missed
+   * heartbeats (seconds); watching again replays the current state at once.
+   */
+  async restartWatches(): Promise<void> {
+    for (const w of this.watchers) w.stop();
+    this.watchers.length = 0;
+    this.members.clear();
+    this.beats.clear();
+    await this.start();
+  }
+
   async start(): Promise<void> {
     await Promise.all([
       this.watch(this.membersKv, (name, e) => {

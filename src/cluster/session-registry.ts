@@ -38,6 +38,8 @@ export interface LocalSessionInfo {
 export class SessionRegistry {
   private readonly mirror = new Map<string, Map<string, RemoteSession>>();
   private watcher: QueuedIterator<KvEntry> | undefined;
+  /** Keys replayed by a fresh watch (restart); undefined otherwise. */
+  private replayed: Set<string> | undefined;
   private size = 0;
 
   constructor(
@@ -46,6 +48,8 @@ export class SessionRegistry {
     private readonly log: Logger,
     /** Another node wrote an entry: if this node holds the same JID, one of the two must go. */
     private readonly onRemotePut: (entry: RemoteSession) => void,
+    /** An entry was deleted: if it was one of ours and the session lives, it must come back. */
+    private readonly onDeleted: (jid: Jid) => void = () => {},
   ) {}
 
   async start(): Promise<void> {
@@ -58,6 +62,26 @@ export class SessionRegistry {
     await initialized;
   }
 
+  /**
+   * After a backbone outage: watch again (the replay is the current state at once) and drop
+   * mirror entries deleted while we were away.
+   */
+  async restart(): Promise<void> {
+    this.watcher?.stop();
+    const replayed = new Set<string>();
+    this.replayed = replayed;
+    try {
+      await this.start();
+    } finally {
+      this.replayed = undefined;
+    }
+    for (const [bare, resources] of [...this.mirror]) {
+      for (const resource of [...resources.keys()]) {
+        if (!replayed.has(sessionKey(bare, resource))) this.drop(bare, resource);
+      }
+    }
+  }
+
   private async consume(w: QueuedIterator<KvEntry>): Promise<void> {
     try {
       for await (const e of w) this.apply(e);
@@ -67,6 +91,7 @@ export class SessionRegistry {
   }
 
   private apply(e: KvEntry): void {
+    this.replayed?.add(e.key);
     const k = parseSessionKey(e.key);
     if (!k) return;
     const jid = tryParseJid(`${k.bare}/${k.resource}`);
