@@ -4,7 +4,7 @@ import { ArgvError, parseArgv } from './argv.ts';
 
 test('options anywhere before --, a lone - is an argument', () => {
   assert.deepEqual(parseArgv(['--node', 'n@h', 'register', 'a', 'h', '-', '--json']), {
-    options: { json: true, force: false, help: false, node: 'n@h' },
+    options: { json: true, force: false, help: false, node: 'n@h', flags: {} },
     command: 'register',
     args: ['a', 'h', '-'],
   });
@@ -18,7 +18,14 @@ test('options anywhere before --, a lone - is an argument', () => {
 });
 
 test('unknown options, missing values and bad timeouts are errors', () => {
-  assert.throws(() => parseArgv(['--frob']), ArgvError);
+  assert.throws(() => parseArgv(['-x']), ArgvError);
+  assert.deepEqual(
+    parseArgv(['drain', '--batch', '5', '--frob'], new Set(['batch'])).options.flags,
+    {
+      batch: '5',
+      frob: true,
+    },
+  );
   assert.throws(() => parseArgv(['status', '--config']), /option --config needs a value/);
   assert.throws(() => parseArgv(['--timeout', '-1', 'started']), /positive number of seconds/);
 });

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   timeoutSeconds?: number;
   force: boolean;
   help: boolean;
+  /** Long options the global set does not know: a command's own flags (checked per command). */
+  flags: Record<string, string | boolean>;
 }
 
 export interface ParsedArgv {
@@ -25,8 +27,15 @@ export class ArgvError extends Error {
 
 const VALUED = new Set(['--config', '--node', '--cookie', '--timeout']);
 
-export function parseArgv(argv: readonly string[]): ParsedArgv {
-  const options: GlobalOptions = { json: false, force: false, help: false };
+/**
+ * `valuedFlags`: command flags that take a value (`--batch 10`), from the command registry;
+ * any other unknown long option is a boolean command flag, checked once the command is known.
+ */
+export function parseArgv(
+  argv: readonly string[],
+  valuedFlags: ReadonlySet<string> = new Set(),
+): ParsedArgv {
+  const options: GlobalOptions = { json: false, force: false, help: false, flags: {} };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
@@ -47,7 +56,14 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     } else if (name === '--json') options.json = true;
     else if (name === '-f' || name === '--force') options.force = true;
     else if (name === '-h' || name === '--help') options.help = true;
-    else throw new ArgvError(`unknown option ${token}`);
+    else if (name.startsWith('--') && name.length > 2) {
+      const flag = name.slice(2);
+      if (valuedFlags.has(flag)) {
+        const value = eq === -1 ? argv[++i] : token.slice(eq + 1);
+        if (value === undefined) throw new ArgvError(`option ${name} needs a value`);
+        options.flags[flag] = value;
+      } else options.flags[flag] = eq === -1 ? true : token.slice(eq + 1);
+    } else throw new ArgvError(`unknown option ${token}`);
   }
   return { options, command: positional[0], args: positional.slice(1) };
 }

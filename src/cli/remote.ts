@@ -99,7 +99,15 @@ export async function runRemote(
     throw err;
   }
   try {
-    return printOutcome(ctx, def, await conn.call(def.name, args), options.json);
+    const flags: Record<string, string | boolean> = { ...options.flags };
+    // A command that declares --timeout (drain) gets it too, besides the call's own deadline.
+    if (
+      options.timeoutSeconds !== undefined &&
+      (def.flags ?? []).some((f) => f.name === 'timeout')
+    ) {
+      flags.timeout = String(options.timeoutSeconds);
+    }
+    return printOutcome(ctx, def, await conn.call(def.name, args, flags), options.json);
   } catch (err) {
     if (err instanceof ConnectError || (err as Error).name === 'FrameError') {
       return failedToConnect(ctx, target, (err as Error).message);

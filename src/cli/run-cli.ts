@@ -25,7 +25,10 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   const registry = createAdminRegistry();
   let parsed: ReturnType<typeof parseArgv>;
   try {
-    parsed = parseArgv(argv);
+    const valued = new Set(
+      registry.list().flatMap((d) => (d.flags ?? []).filter((f) => f.value).map((f) => f.name)),
+    );
+    parsed = parseArgv(argv, valued);
   } catch (err) {
     if (!(err instanceof ArgvError)) throw err;
     ctx.err(`Error: ${err.message}`);
@@ -33,6 +36,16 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     return EXIT.usage;
   }
   const { options, command, args } = parsed;
+  const flagNames = Object.keys(options.flags);
+  if (command !== undefined && flagNames.length > 0) {
+    const declared = new Set((registry.get(command)?.flags ?? []).map((f) => f.name));
+    const bad = flagNames.find((f) => !declared.has(f));
+    if (bad !== undefined) {
+      ctx.err(`Error: unknown option --${bad}${registry.get(command) ? ` for '${command}'` : ''}`);
+      ctx.err(USAGE);
+      return EXIT.usage;
+    }
+  }
   if (command === undefined) {
     ctx.out(commandList(registry));
     return options.help ? EXIT.ok : EXIT.usage;
