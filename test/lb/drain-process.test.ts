@@ -40,12 +40,14 @@ describe('drain of a node process', () => {
     dirs.push(n);
     const pid = await n.pid();
     assert.ok(pid);
-    const r = await n.run(['drain']);
+    const r = await n.run(['drain', '--timeout', '40', '--batch', '50']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Draining node .*; it stops within 60 s\n$/);
+    // The command's own flags reach the node: its answer and its log carry them.
+    assert.match(r.stdout, /^Draining node .*; it stops within 40 s\n$/);
     for (const c of clients) assert.equal(await c.expectStreamError(15_000), 'system-shutdown');
     await exits(n, pid);
     const log = await n.log();
+    assert.equal(log.find((l) => l.what === 'drain_started')?.batchPercent, 50);
     const done = log.find((l) => l.what === 'drain_done');
     assert.deepEqual(
       { sessions: done?.sessions, asked: done?.asked, remaining: done?.remaining },
