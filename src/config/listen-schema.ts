@@ -54,7 +54,7 @@ const c2sTls = s.object(
     mode: s.string({
       enum: ['starttls', 'starttls_required', 'tls'],
       default: 'starttls',
-      doc: 'starttls: offered when a certificate is set; starttls_required: no auth before TLS; tls: TLS from the first byte (XEP-0368)',
+      doc: 'starttls: offered; starttls_required: no auth before TLS; tls: TLS from the first byte (XEP-0368). Without certfile/keyfile a self-signed certificate is generated into the data dir',
     }),
     ...certPair,
   },
@@ -62,9 +62,8 @@ const c2sTls = s.object(
     doc: 'TLS of this listener (RFC 6120 §5)',
     check(v, report) {
       bothOrNeither(v, report);
-      if (v.mode !== 'starttls' && v.certfile === undefined) {
-        report('certfile', `required when mode = "${v.mode}"`);
-      }
+      // Without certfile/keyfile every TLS mode uses the self-signed certificate generated
+      // into the data dir (the embedded default works with no set-up; clients must accept it).
     },
   },
 );
@@ -143,12 +142,23 @@ export const listenSchema = s.object(
   {
     c2s: s.array(c2sListener, {
       default: [{ port: 5222 }],
-      doc: 'Client-to-server TCP listeners ([[listen.c2s]])',
+      doc: 'Client-to-server TCP listeners ([[listen.c2s]]); see DEFAULT_LISTEN for the file-less default',
     }),
     http: s.array(httpListener, {
       default: [],
-      doc: 'HTTP listeners for WebSocket/BOSH ([[listen.http]]); none by default',
+      doc: 'HTTP listeners for WebSocket/BOSH/health ([[listen.http]]); none unless configured (see DEFAULT_LISTEN)',
     }),
   },
   { doc: 'Network listeners' },
 );
+
+/**
+ * Listeners of a configuration with no [listen] table at all (the embedded default, a
+ * newcomer's first start): STARTTLS on 5222, direct TLS on 5223 (XEP-0368), and WebSocket,
+ * BOSH and health checks on 5280, as MongooseIM's default configuration offers. A file that
+ * configures any listener gets exactly the listeners it lists.
+ */
+export const DEFAULT_LISTEN = {
+  c2s: [{ port: 5222 }, { port: 5223, tls: { mode: 'tls' } }],
+  http: [{ port: 5280 }],
+};

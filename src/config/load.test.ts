@@ -31,10 +31,14 @@ describe('defaults', () => {
     assert.equal(c.node.name, 'meerkat@localhost');
     assert.equal(c.node.cookie, undefined);
     assert.deepEqual([c.node.dist_port_min, c.node.dist_port_max], [50000, 50010]);
-    assert.equal(c.listen.c2s.length, 1);
+    assert.equal(c.listen.c2s.length, 2);
     assert.deepEqual([c.listen.c2s[0].port, c.listen.c2s[0].ip], [5222, '0.0.0.0']);
     assert.equal(c.listen.c2s[0].tls.mode, 'starttls');
-    assert.deepEqual(c.listen.http, []);
+    assert.deepEqual([c.listen.c2s[1].port, c.listen.c2s[1].tls.mode], [5223, 'tls']);
+    assert.deepEqual(
+      c.listen.http.map((h) => [h.port, h.paths.websocket, h.paths.bosh]),
+      [[5280, '/ws-xmpp', '/http-bind']],
+    );
     assert.deepEqual([c.metrics.ip, c.metrics.port], ['127.0.0.1', 9091]);
     assert.equal(c.storage.backend, 'sqlite');
     assert.equal(c.storage.sqlite.path, join(resolve('data'), 'meerkat.db'));
@@ -126,9 +130,9 @@ describe('cross-field rules', () => {
       'listen.c2s[0].tls.keyfile: certfile and keyfile must be set together',
     ],
     [
-      'tls needs cert',
-      '[[listen.c2s]]\ntls.mode = "tls"',
-      'listen.c2s[0].tls.certfile: required when mode = "tls"',
+      'cert without key',
+      '[[listen.c2s]]\ntls.mode = "tls"\ntls.certfile = "a.pem"',
+      'listen.c2s[0].tls.keyfile: certfile and keyfile must be set together',
     ],
     [
       'same port',

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { DEFAULT_LISTEN } from './listen-schema.ts';
 import { buildConfigSchema, type ConfigSchemaOptions, type RawConfig } from './meerkat-schema.ts';
 import { type Issue, validate } from './schema.ts';
 import { isTable } from './schema-types.ts';
@@ -71,6 +72,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions): Config {
     ]);
   }
   const fromEnv = applyEnv(raw, opts.env ?? process.env);
+  if (raw.listen === undefined) raw.listen = structuredClone(DEFAULT_LISTEN);
   const result = validate(buildConfigSchema(opts), raw, '', { baseDir: opts.baseDir });
   if (!result.ok) {
     const issues = result.issues.map((i) =>
