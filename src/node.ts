@@ -298,6 +298,12 @@ export async function createNode(
         log,
         userExists,
         removeUser,
+        accounts: {
+          create: async (user, domain, password) =>
+            accounts.create(user, domain, await deriveAccountSecrets(password, iterations)),
+          setPassword: async (user, domain, password) =>
+            accounts.setSecrets(user, domain, await deriveAccountSecrets(password, iterations)),
+        },
         serverVersion: VERSION,
       });
       await cluster.start(router);

@@ -34,6 +34,11 @@ export interface ModuleContext<O> {
   log: Logger;
   /** Whether an account exists (accounts live in the auth store). */
   userExists(user: string, domain: string): Promise<boolean>;
+  /** Account writes (XEP-0077): passwords become SCRAM secrets with [auth] scram_iterations. */
+  accounts: {
+    create(user: string, domain: string, password: string): Promise<'created' | 'exists'>;
+    setPassword(user: string, domain: string, password: string): Promise<boolean>;
+  };
   /** Removes an account and everything it owns (runs remove-user). */
   removeUser(user: string, domain: string): Promise<boolean>;
   /** The server software's version (XEP-0092). */

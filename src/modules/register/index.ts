@@ -2,7 +2,6 @@ import { Stop } from '../../hooks/index.ts';
 import { NS_REGISTER, NS_REGISTER_FEATURE, x } from '../../xml/index.ts';
 import { defineModule, onHook } from '../module-api.ts';
 import { handleAccountIq } from './account-iq.ts';
-import { createAccountWriter } from './accounts.ts';
 import { buildIpAccess } from './ip-access.ts';
 import { IpThrottle } from './ip-throttle.ts';
 import { registerOptions } from './options.ts';
@@ -19,7 +18,7 @@ export const modRegister = defineModule({
   options: registerOptions,
   async start(ctx) {
     const options = ctx.options;
-    const accounts = await createAccountWriter(ctx.db, options.scram_iterations);
+    const accounts = ctx.accounts;
     const ipList = buildIpAccess(options.ip_access);
     const pre = {
       options,

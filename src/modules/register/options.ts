@@ -35,12 +35,6 @@ export const registerOptions = s.object(
       min: 0,
       max: 512,
     }),
-    scram_iterations: s.int({
-      doc: 'SCRAM iterations for passwords set in-band; keep equal to auth.scram_iterations',
-      default: 10000,
-      min: 4096,
-      max: 10_000_000,
-    }),
     instructions: s.string({
       doc: 'Text of the <instructions/> sent with the registration form',
       default: 'Choose a username and password to register with this server.',
