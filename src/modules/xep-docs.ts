@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { coreXepEntries } from './core-xeps.ts';
 import type { ModuleDefinition } from './module-api.ts';
 import { ALL_MODULES, DEFAULT_MODULES } from './registry.ts';
 import { XEP_TITLES } from './xep-titles.ts';
@@ -30,7 +31,7 @@ export interface XepRow {
 
 /** One row per (XEP, module), by XEP number then module id. */
 export function xepRows(
-  modules: readonly ModuleDefinition<unknown>[],
+  modules: readonly Pick<ModuleDefinition<unknown>, 'id' | 'xeps'>[],
   defaults: readonly string[] = [],
 ): XepRow[] {
   const rows: XepRow[] = [];
@@ -55,7 +56,7 @@ export function renderXepDocs(
   defaults: readonly string[] = DEFAULT_MODULES,
 ): string {
   const lines = ['| XEP | Title | Version | Module | Notes |', '|---|---|---|---|---|'];
-  for (const r of xepRows(modules, defaults)) {
+  for (const r of xepRows([...coreXepEntries(), ...modules], defaults)) {
     const id = `XEP-${String(r.xep).padStart(4, '0')}`;
     const link = `[${id}](https://xmpp.org/extensions/xep-${String(r.xep).padStart(4, '0')}.html)`;
     lines.push(
