@@ -4,6 +4,7 @@ import { processAlive } from '../../src/cli/pid-file.ts';
 import {
   type ClusterProcess,
   dbNodes,
+  expectSessions,
   freePortRange,
   makeClusterProcess,
   waitFor,
@@ -25,7 +26,9 @@ const F2 = 'fail2@localhost';
 const F3 = 'fail3@localhost';
 
 /** Issue 5: node death (SIGKILL), removal with tombstone, and a NATS outage. */
-describe('cluster failures: SIGKILL of a node, remove_from_cluster, NATS outage', () => {
+describe('cluster failures: SIGKILL of a node, remove_from_cluster, NATS outage', {
+  timeout: 900_000,
+}, () => {
   let nats: NatsServer;
   let db: { url: string; dispose(): Promise<void> };
   let f1: ClusterProcess;
@@ -91,6 +94,7 @@ describe('cluster failures: SIGKILL of a node, remove_from_cluster, NATS outage'
     gina = await online(f1, 'gina', 'g');
     hank = await online(f2, 'hank', 'h');
     ivan = await online(f3, 'ivan', 'i');
+    await expectSessions([f1, f2, f3], [gina.jid, hank.jid, ivan.jid]);
     await subscribe(gina, ivan);
     await subscribe(hank, ivan);
     await subscribe(gina, hank);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import {
   type ClusterProcess,
+  expectSessions,
   freePortRange,
   makeClusterProcess,
   waitFor,
@@ -20,7 +22,9 @@ import { type NatsServer, startNats } from '../support/nats-server.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 
 /** Issue 5, "What a cluster does": users on three node processes see each other as on one. */
-describe('XMPP across three node processes (@xmpp/client, real NATS and PostgreSQL)', () => {
+describe('XMPP across three node processes (@xmpp/client, real NATS and PostgreSQL)', {
+  timeout: 900_000,
+}, () => {
   let nats: NatsServer;
   let db: { url: string; dispose(): Promise<void> };
   let nodes: ClusterProcess[] = [];
@@ -85,6 +89,7 @@ describe('XMPP across three node processes (@xmpp/client, real NATS and PostgreS
     const alice = await online(0, 'alice', 'one');
     const bob = await online(1, 'bob', 'two');
     const carol = await online(2, 'carol', 'three');
+    await expectSessions(nodes, [alice.jid, bob.jid, carol.jid]);
 
     await alice.send(chat('bob@localhost', 'alice to bob, bare'));
     const m1 = await bob.next(isMessage('alice to bob, bare'));
@@ -99,6 +104,7 @@ describe('XMPP across three node processes (@xmpp/client, real NATS and PostgreS
     const self = alice2.next(isPresence(alice2.jid));
     await alice2.send(xml('presence', {}, xml('priority', {}, '10')));
     await self;
+    await expectSessions([nodes[1]!], [alice2.jid]);
     await waitFor(
       'the priority to reach the registry',
       async () => {
@@ -117,6 +123,7 @@ describe('XMPP across three node processes (@xmpp/client, real NATS and PostgreS
   test('presence: subscribers see each other across nodes, and a resource going away', async () => {
     const dave = await online(0, 'dave', 'd1');
     const erin = await online(1, 'erin', 'e1');
+    await expectSessions(nodes, [dave.jid, erin.jid]);
     await subscribe(dave, erin);
     await subscribe(erin, dave);
     // A new resource of erin on a third node: dave (node 1) sees it come and go.
@@ -134,6 +141,7 @@ describe('XMPP across three node processes (@xmpp/client, real NATS and PostgreS
   test('roster pushes reach the same user on another node', async () => {
     const frankA = await online(0, 'frank', 'a');
     const frankB = await online(2, 'frank', 'b');
+    await expectSessions(nodes, [frankA.jid, frankB.jid]);
     const set = xml(
       'iq',
       { type: 'set' },
@@ -172,6 +180,7 @@ describe('XMPP across three node processes (@xmpp/client, real NATS and PostgreS
       (e) => e.includes('conflict'),
     );
     const bob = await online(2, 'bob', 'conflict-check');
+    await expectSessions([nodes[2]!], [second.jid]);
     await bob.send(chat('carol@localhost/same', 'to the survivor'));
     await second.next(isMessage('to the survivor'));
   });
@@ -180,6 +189,23 @@ describe('XMPP across three node processes (@xmpp/client, real NATS and PostgreS
     const sender = await online(0, 'alice', 'offline-sender');
     // gus has never been online anywhere: the message is stored (RFC 6121 §8.5.2.2.2).
     await sender.send(chat('gus@localhost', 'kept for later'));
+    // Stored in the shared database before gus logs in (else it could arrive live).
+    const pgc = new pg.Client({ connectionString: db.url });
+    await pgc.connect();
+    try {
+      await waitFor(
+        'the message to be stored',
+        async () =>
+          (
+            await pgc.query(
+              "select count(*)::int as n from offline_messages where username = 'gus'",
+            )
+          ).rows[0].n,
+        (n) => n === 1,
+      );
+    } finally {
+      await pgc.end();
+    }
     const gus = await user(2, 'gus', 'later');
     const got = gus.next(isMessage('kept for later'));
     await gus.send(xml('presence'));

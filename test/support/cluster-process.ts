@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processAlive, readPidFile } from '../../src/cli/pid-file.ts';
-import { type CliResult, type RunOptions, runCtl } from '../cli/support/cli-node.ts';
+import { type CliResult, MEERKATCTL, type RunOptions, runCtl } from '../cli/support/cli-node.ts';
 import { freePort } from '../cli/support/ports.ts';
 
 /**
@@ -186,4 +187,55 @@ export async function makeClusterProcess(o: ClusterProcessOptions): Promise<Clus
 export function dbNodes(stdout: string): { running: string; stopped: string } {
   const line = (p: string) => stdout.split('\n').find((l) => l.startsWith(p)) ?? '';
   return { running: line('running db nodes'), stopped: line('stopped db nodes') };
+}
+
+/** The seed's own pipeline, through a shell: `meerkatctl mnesia info | grep "running db nodes"`. */
+export function grepDbNodes(cwd: string, word: 'running' | 'stopped'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'sh',
+      ['-c', `"$0" "$1" mnesia info | grep "${word} db nodes"`, process.execPath, MEERKATCTL],
+      { cwd },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    );
+  });
+}
+
+export async function dbNodesOf(n: ClusterProcess): Promise<{ running: string; stopped: string }> {
+  const r = await n.run(['mnesia', 'info']);
+  if (r.code !== 0) throw new Error(`mnesia info on ${n.name}: ${r.code} ${r.stderr}`);
+  return dbNodes(r.stdout);
+}
+
+/** Waits until `n` sees exactly these running and stopped db nodes (mnesia info). */
+export function expectDbNodes(
+  n: ClusterProcess,
+  running: string[],
+  stopped: string[] = [],
+  timeoutMs = 20_000,
+): Promise<{ running: string; stopped: string }> {
+  return waitFor(
+    `${n.name}: running [${running}] stopped [${stopped}]`,
+    () => dbNodesOf(n),
+    (v) =>
+      v.running === `running db nodes   = [${running.join(', ')}]` &&
+      v.stopped === `stopped db nodes   = [${stopped.join(', ')}]`,
+    timeoutMs,
+  );
+}
+
+/**
+ * Waits until every node lists these sessions in `connected_users` (cluster-wide: its own and
+ * its registry mirror), so a stanza routed next finds them wherever it is sent from.
+ */
+export async function expectSessions(nodes: ClusterProcess[], jids: string[]): Promise<void> {
+  await Promise.all(
+    nodes.map((n) =>
+      waitFor(
+        `${n.name} to see ${jids}`,
+        async () => (await n.run(['connected_users'])).stdout.split('\n'),
+        (lines) => jids.every((j) => lines.includes(j)),
+      ),
+    ),
+  );
 }
