@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
+import { IpLimiter, ipLimitLogger } from '../net/ip-limiter.ts';
 import { readProxyHeader } from '../net/proxy-protocol-reader.ts';
 import type { ProxyTrust } from '../net/trusted-proxies.ts';
 import type { C2sDeps, ListenerPolicy } from './deps.ts';
@@ -17,15 +18,26 @@ export interface C2sListenerOptions {
   onAccept?(socket: Socket): boolean;
   /** `proxy_protocol = true`: a PROXY header from a trusted proxy comes first (issue 6). */
   proxy?: { trust: ProxyTrust; timeoutMs?: number };
+  /** `max_connections_per_ip`: open connections one client address may hold; unset: no cap. */
+  maxConnectionsPerIp?: number;
+  /** The listener's `[shaper.NAME] max_rate` (bytes per second read per connection). */
+  maxReadRate?: number;
 }
 
 /** A c2s listener on TCP: STARTTLS (`starttls`, `starttls_required`) or direct TLS (`tls`, XEP-0368). */
 export class C2sListener {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly perIp: IpLimiter | undefined;
+  private readonly ipLimitReached: ((ip: string) => void) | undefined;
+  /** Connections closed at accept: max_connections, max_connections_per_ip, onAccept. */
   refused = 0;
 
-  constructor(private readonly o: C2sListenerOptions) {}
+  constructor(private readonly o: C2sListenerOptions) {
+    const cap = o.maxConnectionsPerIp;
+    this.perIp = cap === undefined ? undefined : new IpLimiter(cap);
+    this.ipLimitReached = cap === undefined ? undefined : ipLimitLogger(o.deps.log, 'c2s', cap);
+  }
 
   async listen(): Promise<number> {
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -66,13 +78,31 @@ export class C2sListener {
     socket.once('close', () => this.sockets.delete(socket));
     const proxy = this.o.proxy;
     if (!proxy) {
-      this.start(socket, normalizeIp(socket.remoteAddress ?? ''), false);
+      const ip = normalizeIp(socket.remoteAddress ?? '');
+      if (this.admitIp(socket, ip)) this.start(socket, ip, false);
       return;
     }
     const opts = { trust: proxy.trust, timeoutMs: proxy.timeoutMs, log: this.o.deps.log };
     void readProxyHeader(socket, { ...opts, kind: 'c2s' }).then((ip) => {
-      if (ip !== undefined && !socket.destroyed) this.start(socket, ip, true);
+      // The per-IP cap counts the client the PROXY header names, not the proxy.
+      if (ip !== undefined && !socket.destroyed && this.admitIp(socket, ip)) {
+        this.start(socket, ip, true);
+      }
     });
+  }
+
+  /** Takes a per-IP slot until the socket closes; past the cap, destroys it before any XML. */
+  private admitIp(socket: Socket, ip: string): boolean {
+    if (!this.perIp) return true;
+    const release = this.perIp.acquire(ip);
+    if (!release) {
+      this.refused++;
+      this.ipLimitReached?.(ip);
+      socket.destroy();
+      return false;
+    }
+    socket.once('close', release);
+    return true;
   }
 
   /** `ip`: the client's address; `paused`: the PROXY reader left the socket paused. */
@@ -97,6 +127,7 @@ export class C2sListener {
       secureContext: direct ? undefined : this.o.secureContext,
       directTls: direct,
       maxStanzaBytes: this.o.deps.limits.maxStanzaBytesPreauth,
+      maxReadRate: this.o.maxReadRate,
     });
     new C2sSession(transport, this.o.deps, this.o.policy);
     // A TLSSocket reads what the PROXY reader left buffered itself; a plain socket must flow.

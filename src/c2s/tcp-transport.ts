@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
+import { makeReadShaper, PauseGate, type ReadShaper } from '../net/shaper.ts';
 import { type Element, NS_CLIENT, NS_STREAM } from '../xml/index.ts';
 import { type StreamParserHandler, XmppStreamParser } from '../xml/parser.ts';
 import { escapeAttr, escapeText, serialize } from '../xml/serializer.ts';
@@ -13,6 +14,8 @@ export interface TcpTransportOptions {
   /** The socket is already a TLSSocket (direct TLS, XEP-0368). */
   directTls: boolean;
   maxStanzaBytes: number;
+  /** `[shaper.NAME] max_rate` of the listener: bytes per second read; undefined: unshaped. */
+  maxReadRate?: number;
 }
 
 const CLOSE_TAG = '</stream:stream>';
@@ -29,8 +32,12 @@ export class TcpTransport implements C2sTransport {
   private readonly secureContext: SecureContext | undefined;
   private secure: boolean;
   private readonly closeCallbacks: (() => void)[] = [];
+  /** The session's back-pressure and the shaper each hold input independently. */
+  private readonly gate: PauseGate;
+  private readonly shaper: ReadShaper | undefined;
   private readonly onData = (chunk: Buffer) => {
-    if (!this.discarding) this.parser.write(chunk);
+    if (this.shaper) this.shaper.push(chunk.length, () => this.parse(chunk));
+    else this.parse(chunk);
   };
 
   constructor(opts: TcpTransportOptions) {
@@ -39,6 +46,8 @@ export class TcpTransport implements C2sTransport {
     this.secureContext = opts.secureContext;
     this.secure = opts.directTls;
     this.parser = this.makeParser(opts.maxStanzaBytes);
+    this.gate = new PauseGate(this.socket);
+    this.shaper = makeReadShaper(opts.maxReadRate, this.gate);
     this.attach(this.socket);
   }
 
@@ -55,6 +64,10 @@ export class TcpTransport implements C2sTransport {
     );
   }
 
+  private parse(chunk: Buffer): void {
+    if (!this.discarding) this.parser.write(chunk);
+  }
+
   private deliver(fn: (h: StreamParserHandler) => void): void {
     if (!this.discarding && this.handler) fn(this.handler);
   }
@@ -69,6 +82,7 @@ export class TcpTransport implements C2sTransport {
   private handleClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.shaper?.stop();
     for (const cb of this.closeCallbacks) cb();
   }
 
@@ -86,6 +100,7 @@ export class TcpTransport implements C2sTransport {
     raw.removeListener('data', this.onData);
     const tlsSocket = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
     this.socket = tlsSocket;
+    this.gate.retarget(tlsSocket);
     this.secure = true;
     await new Promise<void>((resolve, reject) => {
       tlsSocket.once('secure', () => resolve());
@@ -154,11 +169,11 @@ export class TcpTransport implements C2sTransport {
   }
 
   pauseInput(): void {
-    this.socket.pause();
+    this.gate.hold('session');
   }
 
   resumeInput(): void {
-    this.socket.resume();
+    this.gate.release('session');
   }
 
   onClose(cb: () => void): void {

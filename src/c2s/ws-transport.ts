@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import { StreamError } from '../errors/index.ts';
+import { makeReadShaper, PauseGate, type ReadShaper } from '../net/shaper.ts';
 import { type Element, NS_CLIENT, NS_FRAMING, NS_STREAM } from '../xml/index.ts';
 import { type StreamParserHandler, XmppStreamParser } from '../xml/parser.ts';
 import { escapeAttr, escapeText, serialize } from '../xml/serializer.ts';
@@ -14,6 +15,8 @@ export interface WsTransportOptions {
   /** The HTTP listener has TLS, or a trusted proxy reported `X-Forwarded-Proto: https`. */
   secure: boolean;
   maxStanzaBytes: number;
+  /** `[shaper.NAME] max_rate` of the listener: message bytes per second; undefined: unshaped. */
+  maxReadRate?: number;
 }
 
 /** No STARTTLS over WebSocket; PLAIN only when the connection is secure (RFC 6120 §6.4.1). */
@@ -24,12 +27,14 @@ export function startWsSession(
   ws: WebSocket,
   client: { ip: string; secure: boolean },
   deps: C2sDeps,
+  opts: { maxReadRate?: number } = {},
 ): C2sSession {
   const transport = new WsTransport({
     ws,
     ip: client.ip,
     secure: client.secure,
     maxStanzaBytes: deps.limits.maxStanzaBytesPreauth,
+    maxReadRate: opts.maxReadRate,
   });
   return new C2sSession(transport, deps, WS_POLICY);
 }
@@ -54,9 +59,14 @@ export class WsTransport implements C2sTransport {
   private discarding = false;
   private closed = false;
   private readonly closeCallbacks: (() => void)[] = [];
+  /** The session's back-pressure and the shaper each hold input independently. */
+  private readonly gate: PauseGate;
+  private readonly shaper: ReadShaper | undefined;
 
   constructor(opts: WsTransportOptions) {
     this.ws = opts.ws;
+    this.gate = new PauseGate(opts.ws);
+    this.shaper = makeReadShaper(opts.maxReadRate, this.gate);
     this.ip = opts.ip;
     this.secure = opts.secure;
     this.parser = new XmppStreamParser(
@@ -71,7 +81,11 @@ export class WsTransport implements C2sTransport {
     );
     const ws = this.ws;
     ws.binaryType = 'nodebuffer';
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => {
+      const msg = data as Buffer;
+      if (this.shaper) this.shaper.push(msg.length, () => this.onMessage(msg, isBinary));
+      else this.onMessage(msg, isBinary);
+    });
     ws.once('close', () => this.handleClose());
     // Errors (oversize frame → 1009, bad UTF-8 → 1007, resets) end in 'close'.
     ws.on('error', () => {});
@@ -119,6 +133,7 @@ export class WsTransport implements C2sTransport {
   private handleClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.shaper?.stop();
     for (const cb of this.closeCallbacks) cb();
   }
 
@@ -189,11 +204,11 @@ export class WsTransport implements C2sTransport {
   }
 
   pauseInput(): void {
-    this.ws.pause();
+    this.gate.hold('session');
   }
 
   resumeInput(): void {
-    this.ws.resume();
+    this.gate.release('session');
   }
 
   onClose(cb: () => void): void {

@@ -38,6 +38,11 @@ function checkReferences(config: RawConfig, report: Report): void {
       report(`listen.c2s[${i}].shaper`, `unknown shaper "${l.shaper}" (${hint})`);
     }
   });
+  config.listen.http.forEach((l, i) => {
+    if (l.shaper !== undefined && !Object.hasOwn(config.shaper, l.shaper)) {
+      report(`listen.http[${i}].shaper`, `unknown shaper "${l.shaper}"`);
+    }
+  });
   for (const [name, rules] of Object.entries(config.access)) {
     rules.forEach((rule, i) => {
       if (rule.acl !== 'all' && rule.acl !== 'none' && !Object.hasOwn(config.acl, rule.acl)) {

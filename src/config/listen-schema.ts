@@ -34,6 +34,28 @@ const maxConnections = s.optional(
   }),
 );
 
+/**
+ * 100 by default: room for a household or an office behind one NAT address (each user with a
+ * few devices), yet one address cannot take a whole listener's max_connections. Set it higher
+ * for a carrier-grade NAT, or when clients come through a proxy that neither sends a PROXY
+ * header nor is listed in trusted_proxies (every client then has the proxy's address).
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 100;
+
+const maxConnectionsPerIp = s.int({
+  min: 1,
+  default: DEFAULT_MAX_CONNECTIONS_PER_IP,
+  doc: 'Cap on open connections from one client address (the real one, after PROXY protocol or trusted X-Forwarded-For); more are closed at once',
+});
+
+const shaperRef = (what: string) =>
+  s.optional(
+    s.string({
+      nonEmpty: true,
+      doc: `Name of a [shaper.NAME] limiting ${what}, from the first byte (pre-auth included); unset: unlimited`,
+    }),
+  );
+
 const certPair = {
   certfile: s.optional(s.path({ doc: 'PEM certificate chain (set with keyfile)' })),
   keyfile: s.optional(s.path({ doc: 'PEM private key (set with certfile)' })),
@@ -78,17 +100,13 @@ export const c2sListener = s.object(
       doc: 'Offer SASL PLAIN on a connection that is not encrypted (RFC 6120 §6.4.1 says not to)',
     }),
     max_connections: maxConnections,
+    max_connections_per_ip: maxConnectionsPerIp,
     max_stanza_size: s.optional(
       s.int({ min: 1024, doc: 'Overrides [general] max_stanza_size for this listener (bytes)' }),
     ),
     proxy_protocol: proxyProtocol,
     trusted_proxies: trustedProxies,
-    shaper: s.optional(
-      s.string({
-        nonEmpty: true,
-        doc: "Name of a [shaper.NAME] limiting each connection's read rate",
-      }),
-    ),
+    shaper: shaperRef("each connection's read rate"),
   },
   { doc: 'A client-to-server listener over TCP' },
 );
@@ -134,6 +152,8 @@ export const httpListener = s.object(
     proxy_protocol: proxyProtocol,
     trusted_proxies: trustedProxies,
     max_connections: maxConnections,
+    max_connections_per_ip: maxConnectionsPerIp,
+    shaper: shaperRef("each WebSocket's read rate (BOSH is not shaped)"),
   },
   { doc: 'An HTTP listener for WebSocket and BOSH clients' },
 );

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.ts';
 import type { ListenerCounters } from '../observability/metrics.ts';
+import { IpLimiter, ipLimitLogger } from './ip-limiter.ts';
 import { readProxyHeader } from './proxy-protocol-reader.ts';
 import { clientAddress, isForwardedSecure, normalizeIp, proxyTrust } from './trusted-proxies.ts';
 import { WsHeartbeat } from './ws-heartbeat.ts';
@@ -44,6 +45,13 @@ export interface HttpListenerOptions {
   /** `proxy_protocol = true`: every connection starts with a PROXY header from a trusted proxy. */
   proxyProtocol?: { timeoutMs?: number };
   maxConnections: number;
+  /**
+   * `max_connections_per_ip`: open connections one client address may hold; unset: no cap.
+   * Counted per TCP connection by its address (or the PROXY header's source); connections from
+   * a trusted proxy carry many clients, so there WebSocket upgrades are counted by the
+   * X-Forwarded-For client instead.
+   */
+  maxConnectionsPerIp?: number;
   /** Largest WebSocket message: the post-auth stanza limit (the session enforces the pre-auth one). */
   maxMessageBytes: number;
   /** WebSocket ping interval; a peer silent for two intervals is dropped. Default 30 s. */
@@ -75,10 +83,15 @@ export class HttpListener {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: WsHeartbeat;
   private readonly trust;
+  private readonly perIp: IpLimiter | undefined;
+  private readonly ipLimitReached: ((ip: string) => void) | undefined;
   refused = 0;
 
   constructor(private readonly o: HttpListenerOptions) {
     this.trust = proxyTrust(o.trustedProxies);
+    const cap = o.maxConnectionsPerIp;
+    this.perIp = cap === undefined ? undefined : new IpLimiter(cap);
+    this.ipLimitReached = cap === undefined ? undefined : ipLimitLogger(o.log, KIND, cap);
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -113,7 +126,12 @@ export class HttpListener {
         )
       : createHttpServer(handler);
     this.server = server;
-    server.on('connection', (socket: Socket) => this.accept(socket));
+    server.on('connection', (socket: Socket) => {
+      // Behind the PROXY front the socket was admitted there, with the header's address.
+      if (this.accept(socket) && !this.front) {
+        this.admitIp(socket, normalizeIp(socket.remoteAddress ?? ''));
+      }
+    });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
     );
@@ -147,7 +165,7 @@ export class HttpListener {
       const opts = { trust: this.trust, log: this.o.log, kind: KIND };
       void readProxyHeader(socket, { ...opts, timeoutMs: this.o.proxyProtocol?.timeoutMs }).then(
         (ip) => {
-          if (ip === undefined || socket.destroyed) return;
+          if (ip === undefined || socket.destroyed || !this.admitIp(socket, ip)) return;
           this.proxied.set(peerKey, ip);
           socket.once('close', () => this.proxied.delete(peerKey));
           server.emit('connection', socket);
@@ -174,11 +192,39 @@ export class HttpListener {
     return true;
   }
 
-  private client(req: IncomingMessage): HttpClientInfo {
+  /**
+   * The per-IP cap at the connection level, keyed by `ip` (the socket peer or the PROXY
+   * header's source). A trusted proxy's connections are not counted here: it speaks for many
+   * clients, whose WebSocket upgrades onUpgrade counts by X-Forwarded-For instead.
+   */
+  private admitIp(socket: Socket, ip: string): boolean {
+    if (!this.perIp || this.trust.trusts(ip)) return true;
+    const release = this.perIp.acquire(ip);
+    if (release) {
+      socket.once('close', release);
+      return true;
+    }
+    this.refusedByIp(ip);
+    socket.destroy();
+    return false;
+  }
+
+  private refusedByIp(ip: string): void {
+    this.refused++;
+    this.o.metrics?.connectionRejected(KIND);
+    this.ipLimitReached?.(ip);
+  }
+
+  /** The connection's own client address: the PROXY header's source, else the socket peer. */
+  private peer(req: IncomingMessage): string {
     const socketPeer = normalizeIp(req.socket.remoteAddress ?? '');
+    return this.front ? (this.proxied.get(key(req.socket)) ?? socketPeer) : socketPeer;
+  }
+
+  private client(req: IncomingMessage): HttpClientInfo {
     // With PROXY protocol the header's source is the peer; X-Forwarded-For still applies when
     // that peer is itself a trusted proxy.
-    const peer = this.front ? (this.proxied.get(key(req.socket)) ?? socketPeer) : socketPeer;
+    const peer = this.peer(req);
     return {
       ip: clientAddress(peer, req.headers['x-forwarded-for'], this.trust),
       secure: this.secure || isForwardedSecure(peer, req.headers['x-forwarded-proto'], this.trust),
@@ -198,6 +244,16 @@ export class HttpListener {
       return refuse(socket, 400, 'Bad Request', 'the xmpp WebSocket subprotocol is required\n');
     }
     const client = this.client(req);
+    // Through a trusted proxy the connection was not counted (admitIp): count the WebSocket by
+    // its real client, for as long as it is open.
+    if (this.perIp && this.trust.trusts(this.peer(req))) {
+      const release = this.perIp.acquire(client.ip);
+      if (!release) {
+        this.refusedByIp(client.ip);
+        return refuse(socket, 503, 'Service Unavailable', 'too many connections\n');
+      }
+      socket.once('close', release);
+    }
     this.wss.handleUpgrade(req, socket, head, (conn) => {
       this.heartbeat.add(conn);
       this.o.onWebSocket(conn, client);

@@ -81,43 +81,86 @@ describe('pause gate', () => {
 });
 
 describe('read shaper', () => {
-  test('pauses past the rate and resumes once the debt is repaid', async () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test('delivers within credit at once; past it pauses, delivers once paid, resumes', async () => {
     const t = target();
+    const got: string[] = [];
     let now = 0;
     const shaper = new ReadShaper(new TokenBucket(1000, { now: 0 }), new PauseGate(t), () => now);
-    shaper.count(500);
-    assert.deepEqual(t.calls, []);
-    shaper.count(510); // 10 bytes of debt: 10 ms
+    shaper.push(500, () => got.push('a'));
+    assert.deepEqual(got, ['a']);
+    shaper.push(510, () => got.push('b')); // 10 bytes of debt: 10 ms
+    assert.deepEqual(got, ['a']);
     assert.deepEqual(t.calls, ['pause']);
     now = 10;
-    await new Promise((r) => setTimeout(r, 40));
+    await sleep(40);
+    assert.deepEqual(got, ['a', 'b']);
     assert.deepEqual(t.calls, ['pause', 'resume']);
     shaper.stop();
   });
 
-  test('stop() clears the timer: a closed connection is never resumed', async () => {
+  test('chunks emitted after the pause wait behind the first, in order', async () => {
     const t = target();
-    const shaper = new ReadShaper(new TokenBucket(1000, { now: 0 }), new PauseGate(t), () => 0);
-    shaper.count(1010);
-    shaper.stop();
-    await new Promise((r) => setTimeout(r, 40));
-    assert.deepEqual(t.calls, ['pause']);
-    shaper.count(5000);
-    assert.deepEqual(t.calls, ['pause']);
-  });
-
-  test('waits again when chunks read while paused deepened the debt', async () => {
-    const t = target();
+    const got: string[] = [];
     let now = 0;
     const shaper = new ReadShaper(new TokenBucket(1000, { now: 0 }), new PauseGate(t), () => now);
-    shaper.count(1010);
-    shaper.count(20); // already buffered when pause() was called
+    shaper.push(1010, () => got.push('a'));
+    shaper.push(20, () => got.push('b')); // already parsed when pause() was called
     now = 10;
-    await new Promise((r) => setTimeout(r, 40));
+    await sleep(40);
+    // The debt of both (30 bytes) is not repaid at 10 ms: nothing delivered yet.
+    assert.deepEqual(got, []);
     assert.deepEqual(t.calls, ['pause']);
     now = 30;
-    await new Promise((r) => setTimeout(r, 60));
+    await sleep(60);
+    assert.deepEqual(got, ['a', 'b']);
     assert.deepEqual(t.calls, ['pause', 'resume']);
     shaper.stop();
+  });
+
+  test('bytes delivered by time t never exceed burst + rate * t', async () => {
+    // Real clock, lower bounds only: a slow machine delivers later, never earlier.
+    const rate = 100_000; // 100 bytes per ms
+    const shaper = new ReadShaper(new TokenBucket(rate, { burst: 1000 }), new PauseGate(target()));
+    // The shaper's timers are unref'd: something must keep the test's event loop alive.
+    const keepAlive = setInterval(() => {}, 1000);
+    const t0 = performance.now();
+    const seen: { at: number; total: number }[] = [];
+    let total = 0;
+    const order: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      // One chunk at a time, as a paused socket reads (the burst goes through at once).
+      await new Promise<void>((resolve) =>
+        shaper.push(1000, () => {
+          total += 1000;
+          order.push(i);
+          seen.push({ at: performance.now(), total });
+          resolve();
+        }),
+      );
+    }
+    for (let i = 0; i < 3; i++) shaper.push(500, () => order.push(10 + i));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    for (const e of seen) {
+      assert.ok(e.total <= 1000 + ((e.at - t0) * rate) / 1000, JSON.stringify(e));
+    }
+    shaper.stop();
+    clearInterval(keepAlive);
+  });
+
+  test('stop() clears the timer and the waiting chunks: nothing delivered after close', async () => {
+    const t = target();
+    const got: string[] = [];
+    const shaper = new ReadShaper(new TokenBucket(1000, { now: 0 }), new PauseGate(t), () => 0);
+    shaper.push(1010, () => got.push('a'));
+    shaper.stop();
+    await sleep(40);
+    assert.equal(got.length, 0);
+    assert.deepEqual(t.calls, ['pause']);
+    assert.equal(shaper.pending, 0);
+    shaper.push(10, () => got.push('b'));
+    assert.equal(got.length, 0);
   });
 });

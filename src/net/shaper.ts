@@ -85,12 +85,19 @@ export class PauseGate {
 }
 
 /**
- * One connection's shaper: count() each chunk as it is read; past the rate, the gate is held
- * until the debt is repaid. The timer is unref'd (a shaped connection never keeps the process
- * alive) and cleared by stop(), which the transport calls when the connection closes.
+ * One connection's shaper. Each chunk read is paid for before it is delivered: a chunk the
+ * bucket has credit for goes through at once; otherwise input is paused (the gate), the chunk
+ * waits until its debt is repaid, then is delivered and input resumes. So by any time t the
+ * connection has delivered at most `burst + rate × t` bytes, the last chunk included.
+ *
+ * Chunks waiting are the ones the transport emitted before its pause took effect: one socket
+ * chunk, or the WebSocket messages parsed from one; they keep their order. The timer is
+ * unref'd (a shaped connection never keeps the process alive) and cleared by stop(), which the
+ * transport calls when the connection closes.
  */
 export class ReadShaper {
   private timer: NodeJS.Timeout | undefined;
+  private readonly waiting: (() => void)[] = [];
   private stopped = false;
 
   constructor(
@@ -99,11 +106,26 @@ export class ReadShaper {
     private readonly now: () => number = monotonicMs,
   ) {}
 
-  count(bytes: number): void {
+  /** Pays for `bytes`, then calls `deliver` (now, or once the debt is repaid). */
+  push(bytes: number, deliver: () => void): void {
     if (this.stopped) return;
     const wait = this.bucket.take(bytes, this.now());
-    if (wait === 0 || this.timer) return;
+    if (wait === 0 && this.waiting.length === 0) {
+      deliver();
+      return;
+    }
+    this.waiting.push(deliver);
+    if (this.timer) return;
     this.gate.hold('shaper');
+    this.schedule(wait);
+  }
+
+  /** Chunks read but not yet delivered. */
+  get pending(): number {
+    return this.waiting.length;
+  }
+
+  private schedule(wait: number): void {
     this.timer = setTimeout(() => this.wake(), wait);
     this.timer.unref();
   }
@@ -114,9 +136,12 @@ export class ReadShaper {
     // Chunks counted while the timer ran may have deepened the debt: wait for them too.
     const wait = this.bucket.take(0, this.now());
     if (wait > 0) {
-      this.timer = setTimeout(() => this.wake(), wait);
-      this.timer.unref();
+      this.schedule(wait);
       return;
+    }
+    for (const deliver of this.waiting.splice(0)) {
+      if (this.stopped) return;
+      deliver();
     }
     this.gate.release('shaper');
   }
@@ -125,6 +150,7 @@ export class ReadShaper {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.waiting.length = 0;
   }
 }
 

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { WebSocket } from 'ws';
+import { NS_CLIENT } from '../../src/xml/index.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { TestClient } from '../support/xmpp-client.ts';
+
+const PLAIN = { mechanism: 'PLAIN', starttls: false } as const;
+const RATE = 20_000;
+
+// Listeners after the test server's three c2s and two http ones.
+const TOML = `
+[shaper.slow]
+max_rate = ${RATE}
+
+[[listen.c2s]]
+port = 5230
+allow_plain_without_tls = true
+shaper = "slow"
+
+[[listen.c2s]]
+port = 5231
+allow_plain_without_tls = true
+max_connections_per_ip = 3
+
+[[listen.http]]
+port = 5282
+max_connections_per_ip = 3
+`;
+
+let server: TestServer;
+let shapedPort: number;
+let cappedPort: number;
+let cappedHttpPort: number;
+
+before(async () => {
+  server = await startTestServer({ toml: TOML, metrics: true });
+  [, , , shapedPort = 0, cappedPort = 0] = server.node.c2sPorts();
+  cappedHttpPort = server.node.httpPorts()[2]!;
+});
+after(() => server.stop());
+
+/** Resolves with whatever happened first on a fresh connection: refused (closed) or open. */
+function tcpOutcome(port: number, localAddress: string): Promise<{ s: Socket; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1', localAddress });
+    s.on('error', () => {});
+    s.once('connect', () => {
+      // An accepted c2s connection answers a stream header; a refused one is closed unread.
+      s.write(
+        `<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`,
+      );
+    });
+    s.once('data', () => resolve({ s, closed: false }));
+    s.once('close', () => resolve({ s, closed: true }));
+    setTimeout(() => reject(new Error('neither data nor close')), 5000).unref();
+  });
+}
+
+describe('shaper', () => {
+  test('100 KiB through a 20000 B/s listener arrives intact, no sooner than the rate allows', async () => {
+    await server.register('shaped-alice', 'pw');
+    await server.register('shaped-bob', 'pw');
+    const bob = await TestClient.connect(server.plainPort);
+    await bob.login('shaped-bob', 'pw', { ...PLAIN, resource: 'r' });
+    const alice = await TestClient.connect(shapedPort);
+    await alice.login('shaped-alice', 'pw', { ...PLAIN, resource: 'r' });
+
+    const bodies = Array.from({ length: 10 }, (_, i) =>
+      `${i}:`.padEnd(10 * 1024, String.fromCharCode(97 + i)),
+    );
+    const wire = bodies
+      .map(
+        (b, i) =>
+          `<message to='shaped-bob@localhost/r' id='m${i}' type='chat'><body>${b}</body></message>`,
+      )
+      .join('');
+    const bytes = Buffer.byteLength(wire);
+    assert.ok(bytes >= 100 * 1024);
+
+    const t0 = performance.now();
+    alice.sendRaw(wire);
+    const got: string[] = [];
+    for (let i = 0; i < bodies.length; i++) {
+      const m = await bob.expect((el) => el.name === 'message' && el.attrs.id === `m${i}`, 30_000);
+      got.push(m.getChild('body', NS_CLIENT)?.text() ?? '');
+    }
+    const elapsed = performance.now() - t0;
+    assert.deepEqual(got, bodies);
+    // The bucket held at most one second of credit (RATE bytes) when the write began, and the
+    // server parses a chunk only once paid for: the last stanza cannot have been parsed before
+    // (bytes - RATE) / RATE seconds. A lower bound: a loaded machine only makes it later.
+    // 10 ms of slack for the millisecond rounding of timers.
+    const floor = ((bytes - RATE) / RATE) * 1000 - 10;
+    assert.ok(floor > 4000);
+    assert.ok(elapsed >= floor, `all read after ${Math.round(elapsed)} ms, floor ${floor} ms`);
+    alice.close();
+    bob.close();
+  });
+});
+
+describe('max_connections_per_ip', () => {
+  test('c2s: the 4th connection from one address is closed at once; another address is served', async () => {
+    const held = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await tcpOutcome(cappedPort, '127.0.0.1');
+      assert.equal(r.closed, false, `connection ${i + 1} accepted`);
+      held.push(r.s);
+    }
+    const fourth = await tcpOutcome(cappedPort, '127.0.0.1');
+    assert.equal(fourth.closed, true);
+    assert.equal(fourth.s.bytesRead, 0, 'refused before any XML');
+    const other = await tcpOutcome(cappedPort, '127.0.0.2');
+    assert.equal(other.closed, false);
+
+    // A closed connection gives its slot back (the server sees the close a moment later).
+    held.pop()?.destroy();
+    let again = await tcpOutcome(cappedPort, '127.0.0.1');
+    for (let i = 0; again.closed && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      again = await tcpOutcome(cappedPort, '127.0.0.1');
+    }
+    assert.equal(again.closed, false);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+    const refused = /meerkat_connections_refused_total\{listener="c2s"\} (\d+)/.exec(metrics);
+    assert.ok(Number(refused?.[1]) >= 1, metrics);
+    for (const s of [...held, other.s, again.s]) s.destroy();
+  });
+
+  test('http: the 4th WebSocket from one address is refused; another address is served', async () => {
+    const open = (localAddress: string) =>
+      new Promise<{ ws: WebSocket; opened: boolean }>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${cappedHttpPort}/ws-xmpp`, 'xmpp', {
+          localAddress,
+        });
+        ws.once('open', () => resolve({ ws, opened: true }));
+        ws.once('error', () => resolve({ ws, opened: false }));
+      });
+    const held = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await open('127.0.0.1');
+      assert.equal(r.opened, true, `WebSocket ${i + 1} opened`);
+      held.push(r.ws);
+    }
+    assert.equal((await open('127.0.0.1')).opened, false);
+    const other = await open('127.0.0.2');
+    assert.equal(other.opened, true);
+    const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+    assert.match(metrics, /meerkat_connections_refused_total\{listener="http"\} [1-9]/);
+    for (const ws of [...held, other.ws]) ws.terminate();
+  });
+});
