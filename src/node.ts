@@ -317,6 +317,8 @@ export async function createNode(
           secureContext,
           maxConnections: l.max_connections ?? config.node.max_connections,
           proxy: l.proxy_protocol ? { trust: proxyTrust(l.trusted_proxies) } : undefined,
+          maxConnectionsPerIp: l.max_connections_per_ip,
+          maxReadRate: l.shaper === undefined ? undefined : config.shaper[l.shaper]?.max_rate,
           deps: l.max_stanza_size
             ? { ...c2sDeps, limits: { ...c2sDeps.limits, maxStanzaBytes: l.max_stanza_size } }
             : c2sDeps,

@@ -49,6 +49,7 @@ export async function startHttpListeners(
       });
       routes.set(l.paths.bosh, bosh.handler);
     }
+    const maxReadRate = l.shaper === undefined ? undefined : config.shaper[l.shaper]?.max_rate;
     const listener = new HttpListener({
       ip: l.ip,
       port: l.port,
@@ -57,11 +58,12 @@ export async function startHttpListeners(
       trustedProxies: l.trusted_proxies,
       proxyProtocol: l.proxy_protocol ? {} : undefined,
       maxConnections: l.max_connections ?? config.node.max_connections,
+      maxConnectionsPerIp: l.max_connections_per_ip,
       maxMessageBytes: d.c2s.limits.maxStanzaBytes,
       log: d.log,
       metrics: d.metrics.listeners,
       ready: d.ready,
-      onWebSocket: (ws, client) => startWsSession(ws, client, d.c2s),
+      onWebSocket: (ws, client) => startWsSession(ws, client, d.c2s, { maxReadRate }),
       routes,
       onDestroyAll: () => bosh?.closeAll(),
     });
