@@ -29,6 +29,7 @@ export class SmStream implements StanzaObserver {
   inbound = 0;
   readonly out = new AckQueue();
   private sinceRequest = 0;
+  private requestPending = false;
   private overflowTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -48,12 +49,21 @@ export class SmStream implements StanzaObserver {
   sent(stanza: Element): void {
     this.out.push(stanza);
     if (this.out.length > this.opts.bufferMax) this.overflowed();
-    if (this.control.detached) return;
-    if (++this.sinceRequest >= this.opts.ackFreq) {
-      this.sinceRequest = 0;
-      this.control.sendNonza(ackRequest());
+    if (this.control.detached || this.control.closed) return;
+    if (++this.sinceRequest >= this.opts.ackFreq && !this.requestPending) {
+      // One <r/> after the stanzas written in this turn of the event loop: a burst of
+      // deliveries costs one request, not one per stanza (the count still covers each).
+      this.requestPending = true;
+      setImmediate(this.requestAck);
     }
   }
+
+  private readonly requestAck = (): void => {
+    this.requestPending = false;
+    if (this.control.detached || this.control.closed) return;
+    this.sinceRequest = 0;
+    this.control.sendNonza(ackRequest());
+  };
 
   nonza(el: Element): boolean {
     if (el.ns !== NS_SM) return false;
@@ -86,7 +96,6 @@ export class SmStream implements StanzaObserver {
 
   /** After a resumption: what the client has not acknowledged goes out again, then `<r/>`. */
   retransmit(): void {
-    this.sinceRequest = 0;
     for (const stanza of this.out.unacked()) this.control.resend(stanza);
     if (this.out.length > 0) this.control.sendNonza(ackRequest());
   }
