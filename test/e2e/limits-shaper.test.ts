@@ -27,26 +27,44 @@ max_connections_per_ip = 3
 [[listen.http]]
 port = 5282
 max_connections_per_ip = 3
+
+[[listen.c2s]]
+port = 5232
+proxy_protocol = true
+trusted_proxies = ["127.0.0.1"]
+max_connections_per_ip = 2
+
+[[listen.http]]
+port = 5283
+trusted_proxies = ["127.0.0.1"]
+max_connections_per_ip = 2
 `;
 
 let server: TestServer;
 let shapedPort: number;
 let cappedPort: number;
 let cappedHttpPort: number;
+let proxiedPort: number;
+let proxiedHttpPort: number;
 
 before(async () => {
   server = await startTestServer({ toml: TOML, metrics: true });
-  [, , , shapedPort = 0, cappedPort = 0] = server.node.c2sPorts();
-  cappedHttpPort = server.node.httpPorts()[2]!;
+  [, , , shapedPort = 0, cappedPort = 0, proxiedPort = 0] = server.node.c2sPorts();
+  [, , cappedHttpPort = 0, proxiedHttpPort = 0] = server.node.httpPorts();
 });
 after(() => server.stop());
 
 /** Resolves with whatever happened first on a fresh connection: refused (closed) or open. */
-function tcpOutcome(port: number, localAddress: string): Promise<{ s: Socket; closed: boolean }> {
+function tcpOutcome(
+  port: number,
+  localAddress: string,
+  proxySource?: string,
+): Promise<{ s: Socket; closed: boolean }> {
   return new Promise((resolve, reject) => {
     const s = connect({ port, host: '127.0.0.1', localAddress });
     s.on('error', () => {});
     s.once('connect', () => {
+      if (proxySource) s.write(`PROXY TCP4 ${proxySource} 127.0.0.1 40000 5222\r\n`);
       // An accepted c2s connection answers a stream header; a refused one is closed unread.
       s.write(
         `<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`,
@@ -130,14 +148,7 @@ describe('max_connections_per_ip', () => {
   });
 
   test('http: the 4th WebSocket from one address is refused; another address is served', async () => {
-    const open = (localAddress: string) =>
-      new Promise<{ ws: WebSocket; opened: boolean }>((resolve) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${cappedHttpPort}/ws-xmpp`, 'xmpp', {
-          localAddress,
-        });
-        ws.once('open', () => resolve({ ws, opened: true }));
-        ws.once('error', () => resolve({ ws, opened: false }));
-      });
+    const open = (localAddress: string) => openWs(cappedHttpPort, { localAddress });
     const held = [];
     for (let i = 0; i < 3; i++) {
       const r = await open('127.0.0.1');
@@ -150,5 +161,45 @@ describe('max_connections_per_ip', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
     assert.match(metrics, /meerkat_connections_refused_total\{listener="http"\} [1-9]/);
     for (const ws of [...held, other.ws]) ws.terminate();
+  });
+});
+
+function openWs(
+  port: number,
+  opts: { localAddress?: string; headers?: Record<string, string> },
+): Promise<{ ws: WebSocket; opened: boolean }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws-xmpp`, 'xmpp', opts);
+    ws.once('open', () => resolve({ ws, opened: true }));
+    ws.once('error', () => resolve({ ws, opened: false }));
+    ws.once('unexpected-response', (_req, res) => {
+      res.resume();
+      ws.terminate();
+      resolve({ ws, opened: false });
+    });
+  });
+}
+
+describe('max_connections_per_ip counts the real client, not the proxy', () => {
+  test('c2s behind PROXY protocol: the cap applies to the header source address', async () => {
+    const a1 = await tcpOutcome(proxiedPort, '127.0.0.1', '203.0.113.7');
+    const a2 = await tcpOutcome(proxiedPort, '127.0.0.1', '203.0.113.7');
+    assert.equal(a1.closed || a2.closed, false);
+    const a3 = await tcpOutcome(proxiedPort, '127.0.0.1', '203.0.113.7');
+    assert.equal(a3.closed, true, 'third connection of 203.0.113.7 refused');
+    // Same proxy, another client: served although the proxy holds two connections already.
+    const b = await tcpOutcome(proxiedPort, '127.0.0.1', '203.0.113.8');
+    assert.equal(b.closed, false);
+    for (const r of [a1, a2, b]) r.s.destroy();
+  });
+
+  test('http behind a trusted proxy: WebSockets are counted by X-Forwarded-For', async () => {
+    const from = (ip: string) => openWs(proxiedHttpPort, { headers: { 'x-forwarded-for': ip } });
+    const held = [await from('198.51.100.1'), await from('198.51.100.1')];
+    assert.ok(held.every((r) => r.opened));
+    assert.equal((await from('198.51.100.1')).opened, false);
+    const other = await from('198.51.100.2');
+    assert.equal(other.opened, true);
+    for (const r of [...held, other]) r.ws.terminate();
   });
 });
