@@ -66,7 +66,14 @@ export class Router {
 
   async route(stanza: Element, from: Jid, to: Jid): Promise<void> {
     const service = this.services.get(to.domain);
-    if (service) return service(stanza, from, to);
+    if (service) {
+      // Handed over, not awaited: a service (a MUC room) routes stanzas while it handles one,
+      // and a bounce of those coming back to it must not wait for itself. It keeps its order.
+      service(stanza, from, to).catch((err: unknown) =>
+        this.d.log.warn({ what: 'service_handler_failed', domain: to.domain, err }),
+      );
+      return;
+    }
     if (!this.d.hosts.has(to.domain)) {
       // No server-to-server yet: RFC 6120 §10.4.3.
       return this.bounce(stanza, from, to, new StanzaError('remote-server-not-found'));

@@ -21,13 +21,14 @@ export class SqliteDb implements SqlDb {
   readonly #lock = new SerialLock();
   readonly #statements = new BoundedCache<string, Database.Statement>(STATEMENT_CACHE_SIZE);
   /** Marks async work running inside one of this db's transactions, to catch self-deadlock. */
-  readonly #inTransaction = new AsyncLocalStorage<{ active: boolean }>();
+  readonly #inTransaction: AsyncLocalStorage<{ active: boolean }> | undefined;
   readonly #executor: TxExecutor;
   readonly #busyTimeoutMs: number;
   #closed = false;
 
   constructor(cfg: SqliteConfig) {
     this.#busyTimeoutMs = cfg.busyTimeoutMs ?? 5000;
+    this.#inTransaction = cfg.detectMisuse ? new AsyncLocalStorage() : undefined;
     this.#conn = new Database(cfg.path);
     try {
       // WAL: readers don't block the writer, and a commit is one append (sqlite.org/wal.html).
@@ -76,7 +77,8 @@ export class SqliteDb implements SqlDb {
       // with SQLITE_BUSY when a read transaction tries to upgrade.
       await this.#retryBusy(() => this.#conn.exec('BEGIN IMMEDIATE'));
       try {
-        const result = await this.#inTransaction.run(scope, () => fn(tx));
+        const als = this.#inTransaction;
+        const result = await (als ? als.run(scope, () => fn(tx)) : fn(tx));
         tx.end();
         this.#conn.exec('COMMIT');
         return result;
@@ -129,7 +131,7 @@ export class SqliteDb implements SqlDb {
   }
 
   #misuse(): Error | undefined {
-    if (this.#inTransaction.getStore()?.active) {
+    if (this.#inTransaction?.getStore()?.active) {
       return new Error('database used inside its own transaction: use the tx argument instead');
     }
     return undefined;

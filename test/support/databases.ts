@@ -96,7 +96,11 @@ export async function createScratchDatabase(name: TestBackendName): Promise<Scra
 
 async function scratchSqlite(): Promise<ScratchDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'meerkat-test-'));
-  const config: DatabaseConfig = { backend: 'sqlite', path: join(dir, 'meerkat.sqlite') };
+  const config: DatabaseConfig = {
+    backend: 'sqlite',
+    path: join(dir, 'meerkat.sqlite'),
+    detectMisuse: true,
+  };
   try {
     const db = await openDatabase(config);
     return {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { errorReply, StanzaError } from '../../errors/index.ts';
 import { type Jid, makeJid, tryParseJid } from '../../jid/index.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -10,6 +9,9 @@ import { type Affiliation, Room, type RoomHost } from './room.ts';
 import { normalizeConfig, type RoomConfig } from './room-config.ts';
 import { expel } from './room-presence.ts';
 import { handleRoomStanza, iqResult, type RoomOutcome } from './room-stanza.ts';
+
+/** Stanzas waiting for one room before new ones are refused (a room processes in order). */
+const MAX_QUEUED_PER_ROOM = 1000;
 
 export interface MucLimits {
   historySize: number;
@@ -37,8 +39,8 @@ export class MucService {
   /** Real full JID → the rooms it is in (session end, max_user_conferences). */
   private readonly joined = new Map<string, Set<Room>>();
   private readonly chains = new Map<string, Promise<void>>();
-  /** Set while a room task runs: a stanza routed back to us from inside it must not wait. */
-  private readonly inTask = new AsyncLocalStorage<true>();
+  /** Tasks queued per room, bounded so a flood cannot grow a room's queue without limit. */
+  private readonly queued = new Map<string, number>();
 
   constructor(
     readonly domain: string,
@@ -75,10 +77,9 @@ export class MucService {
         await this.reply(stanza, errorReply(stanza, err), from, to);
       }
     });
-    // A bounce of what a room task is sending (an occupant gone meanwhile) comes back here
-    // while that task waits for the router: queue it behind the task instead of waiting for it.
-    if (this.inTask.getStore() === undefined) return task;
-    task.catch((err: unknown) => this.deps.log.warn({ what: 'muc_task_failed', err }));
+    // The router does not wait for this (a bounce re-entering a busy room would deadlock);
+    // direct callers (tests) may wait for the task. Per-room order is kept by the chain.
+    return task;
   };
 
   /** An account was removed: its affiliations go (the store forgets them separately). */
@@ -233,8 +234,17 @@ export class MucService {
   }
 
   private serial(key: string, fn: () => Promise<void>): Promise<void> {
+    const depth = this.queued.get(key) ?? 0;
+    if (depth >= MAX_QUEUED_PER_ROOM) {
+      return Promise.reject(new Error(`room ${key} has ${depth} stanzas queued`));
+    }
+    this.queued.set(key, depth + 1);
     const prev = this.chains.get(key) ?? Promise.resolve();
-    const run = prev.then(() => this.inTask.run(true, fn));
+    const run = prev.then(fn).finally(() => {
+      const left = (this.queued.get(key) ?? 1) - 1;
+      if (left <= 0) this.queued.delete(key);
+      else this.queued.set(key, left);
+    });
     const tail = run.catch(() => undefined);
     this.chains.set(key, tail);
     void tail.then(() => {
