@@ -35,10 +35,13 @@ export class EstablishedHandler {
     }
     s.bindTo(jid);
     const old = s.deps.sm.bind(s);
-    if (old && old !== s) {
-      // RFC 6120 §7.7.2.2: the new session wins; the old one gets <conflict/>.
-      await old.close(new StreamError('conflict', 'replaced by a new connection'));
-    }
+    // RFC 6120 §7.7.2.2: the new session wins; the old one gets <conflict/>. This one is
+    // established first: what the old one reroutes as it ends (XEP-0198 §5 unacked messages)
+    // is for this very JID.
+    const replaced =
+      old && old !== s
+        ? old.close(new StreamError('conflict', 'replaced by a new connection'))
+        : undefined;
     s.setState({ name: 'session-established' });
     s.conn.send(
       x(
@@ -48,6 +51,7 @@ export class EstablishedHandler {
         x('bind', NS_BIND, {}, x('jid', NS_BIND, {}, jid.toString())),
       ),
     );
+    await replaced;
     s.deps.counters.sessionOpened(s.conn.kind);
     s.deps.log.info({
       what: 'c2s_session_opened',

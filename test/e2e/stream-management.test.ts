@@ -233,6 +233,24 @@ buffer_max = ${BUFFER_MAX}
     c.close();
   });
 
+  test('a fresh bind of the same resource replaces a detached session and gets its unacked messages', async () => {
+    const bob = await login('xbob');
+    const { c: alice } = await smLogin('xalice');
+    const aliceJid = alice.jid;
+    const session = server.node.sm.all().find((s) => s.jid.toString() === aliceJid);
+    bob.send(chat(aliceJid, 'pending'));
+    await alice.expect(isBody('pending'));
+    alice.destroy();
+    const detached = () => (session as unknown as { detached: boolean }).detached;
+    await until(detached, 'detached');
+    const next = await login('xalice'); // same resource, no resumption attempted
+    assert.equal(next.jid, aliceJid);
+    await next.expect(isBody('pending'));
+    assert.ok(closedJids.includes(aliceJid), 'the detached session ended');
+    next.close();
+    bob.close();
+  });
+
   test('resume with an unknown previd, or another user’s, fails with item-not-found', async () => {
     const { c: owner, enabled } = await smLogin('rowner');
     await server.register('rother', PW);

@@ -51,10 +51,10 @@ export class SmStream implements StanzaObserver {
     if (this.out.length > this.opts.bufferMax) this.overflowed();
     if (this.control.detached || this.control.closed) return;
     if (++this.sinceRequest >= this.opts.ackFreq && !this.requestPending) {
-      // One <r/> after the stanzas written in this turn of the event loop: a burst of
-      // deliveries costs one request, not one per stanza (the count still covers each).
+      // One <r/> after the stanzas written in the same synchronous run, and in the same write
+      // as them: a later one could land in a BOSH terminate body that some clients mishandle.
       this.requestPending = true;
-      setImmediate(this.requestAck);
+      queueMicrotask(this.requestAck);
     }
   }
 
