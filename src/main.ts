@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createAdminRegistry } from './admin/index.ts';
+import { withModuleCommands } from './admin/module-commands.ts';
 import type { AdminServices, DrainRequest } from './admin/services.ts';
 import { loadNodeConfig } from './cli/node-config.ts';
 import { removePidFile, writePidFile } from './cli/pid-file.ts';
@@ -127,7 +128,7 @@ async function run(config: ReturnType<typeof loadNodeConfig>, log: Logger): Prom
     portMin: dist_port_min,
     portMax: dist_port_max,
     host: parseNodeName(name).host,
-    registry: createAdminRegistry(),
+    registry: withModuleCommands(createAdminRegistry(), () => node.modules.commands()),
     services,
     log,
   });

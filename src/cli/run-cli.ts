@@ -4,7 +4,7 @@ import { ArgvError, type GlobalOptions, parseArgv } from './argv.ts';
 import { type CliContext, EXIT, type ExitCode } from './context.ts';
 import { commandHelp, commandList, findCommand, USAGE } from './help.ts';
 import * as lifecycle from './lifecycle.ts';
-import { runRemote, usageError } from './remote.ts';
+import { connectTarget, printOutcome, runRemote, usageError } from './remote.ts';
 import { resolveTarget, type Target } from './target.ts';
 
 type LocalRunner = (ctx: CliContext, target: Target, o: GlobalOptions) => Promise<ExitCode>;
@@ -63,7 +63,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   }
   const local: LocalRunner | undefined = Object.hasOwn(LOCAL, command) ? LOCAL[command] : undefined;
   const def = registry.get(command);
-  if (!local && !def) return unknownCommand(ctx, command);
+  if (!local && !def) return runModuleCommand(ctx, command, args, options);
   if (local && args.length > 0) {
     return usageError(
       ctx,
@@ -81,6 +81,39 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   }
   if (local) return local(ctx, target, options);
   return runRemote(ctx, def!, args, options, target);
+}
+
+/**
+ * A name the core registry does not know may be an enabled module's command (offline_count...):
+ * the node decides. When no node answers, the name is simply unknown (exit 2).
+ */
+async function runModuleCommand(
+  ctx: CliContext,
+  command: string,
+  args: string[],
+  options: GlobalOptions,
+): Promise<ExitCode> {
+  let target: Target;
+  try {
+    target = resolveTarget(options, ctx.env, ctx.cwd);
+  } catch {
+    return unknownCommand(ctx, command);
+  }
+  let conn: Awaited<ReturnType<typeof connectTarget>>;
+  try {
+    conn = await connectTarget(target, (options.timeoutSeconds ?? 10) * 1000);
+  } catch {
+    return unknownCommand(ctx, command);
+  }
+  try {
+    const outcome = await conn.call(command, args, options.flags);
+    if (outcome.type === 'error' && outcome.kind === 'unknown_command') {
+      return unknownCommand(ctx, command);
+    }
+    return printOutcome(ctx, { name: command, args: [] }, outcome, options.json);
+  } finally {
+    conn.close();
+  }
 }
 
 function unknownCommand(ctx: CliContext, name: string): ExitCode {
