@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAdminRegistry } from './admin/index.ts';
 import { withModuleCommands } from './admin/module-commands.ts';
@@ -47,12 +48,15 @@ async function main(): Promise<number> {
     process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     return 1;
   }
-  const logFile = config.general.log_file ?? argv['log-file'];
+  // Issue 2: JSON lines to a file in the data dir always, and to stdout when attached
+  // (--foreground, or run directly as `npm start` does; `meerkatctl start` passes --log-file).
+  const logFile =
+    config.general.log_file ?? argv['log-file'] ?? join(config.general.data_dir, 'meerkat.log');
   config = { ...config, general: { ...config.general, log_file: logFile } };
   const log = createLogger({
     level: config.general.loglevel,
     file: logFile,
-    stdout: argv.foreground || logFile === undefined,
+    stdout: argv.foreground || argv['log-file'] === undefined,
     base: { node: config.node.name },
   });
   try {
