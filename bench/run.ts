@@ -22,6 +22,17 @@
  *   BENCH_PROFILE     a directory: run the server with --cpu-prof and write profiles there
  *   BENCH_TSX=1       run server and generator from the TypeScript sources under tsx instead
  *                     of compiling them first (see lib/build.ts: tsx inflates memory per session)
+ *
+ * The cluster bench (issue 5; opt-in: it needs PostgreSQL and nats-server, ~2 min) runs with
+ * BENCH_CLUSTER=1 or BENCH_SCENARIOS=cluster: a 2-node cluster, then one node, on one fresh
+ * database (see scenarios/cluster.ts).
+ *   BENCH_CLUSTER_RATE      messages per second between users of different nodes (5000)
+ *   BENCH_CLUSTER_DURATION  seconds of messaging (15)
+ *   BENCH_CLUSTER_USERS     messaging users, half per node (1000)
+ *   BENCH_CLUSTER_SESSIONS  idle sessions, split over the nodes (5000)
+ *   BENCH_CLUSTER_NODES     node counts to run, in order (2,1)
+ *   BENCH_PG_URL            PostgreSQL server to create the bench database on (default: the
+ *                           test server, postgres://meerkat:meerkat@127.0.0.1:55432/meerkat)
  */
 
 import { execFileSync } from 'node:child_process';
@@ -32,6 +43,7 @@ import { cpuMs } from './lib/proc.ts';
 import { startMeerkat, type Target } from './lib/target.ts';
 import type { Mechanism } from './loadgen/protocol.ts';
 import { runParserBench } from './parser-bench.ts';
+import { runClusterBench } from './scenarios/cluster.ts';
 import { runIdle } from './scenarios/idle.ts';
 import { runLogins } from './scenarios/login-split.ts';
 import { runMessaging } from './scenarios/messaging.ts';
@@ -126,6 +138,26 @@ if (scenarios.has('messaging')) {
       }),
     );
   });
+}
+
+if (scenarios.has('cluster') || env.BENCH_CLUSTER === '1') {
+  await runClusterBench(
+    {
+      users: num('BENCH_CLUSTER_USERS', 1000),
+      sessions: num('BENCH_CLUSTER_SESSIONS', 5000),
+      rate: num('BENCH_CLUSTER_RATE', 5000),
+      durationS: num('BENCH_CLUSTER_DURATION', 15),
+      holdS: num('BENCH_HOLD', 5),
+      mechanism,
+      concurrency,
+      scramIterations: iterations,
+      loglevel,
+      nodeFlags,
+      entries,
+      nodeCounts: (env.BENCH_CLUSTER_NODES ?? '2,1').split(',').map(Number),
+    },
+    emit,
+  );
 }
 
 if (scenarios.has('parser')) {

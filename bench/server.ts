@@ -27,6 +27,8 @@ export type ServerReply =
       external: number;
       arrayBuffers: number;
       sessions: number;
+      /** This node's sessions plus the other cluster nodes' (registry mirror). */
+      clusterSessions: number;
     }
   | { kind: 'stopped' };
 
@@ -83,6 +85,7 @@ process.on('message', async (m: ServerCommand) => {
       external: u.external,
       arrayBuffers: u.arrayBuffers,
       sessions: node.sm.count(),
+      clusterSessions: node.admin.sessions.count(),
     });
   } else if (m.cmd === 'stop') {
     await node.stop();

@@ -62,6 +62,22 @@ export function summarize(results: readonly Row[]): string[] {
         );
         break;
       }
+      case 'cluster-sessions':
+        out.push(
+          `${r.nodes} node(s), idle: ${r.sessions_held}/${r.sessions_offered} sessions held ` +
+            `(${JSON.stringify(r.node_sessions)} per node), ${r.total_kib_per_session} KiB RSS/session ` +
+            `in total (per node: ${JSON.stringify(r.node_kib_per_own_session)} KiB per own session; ` +
+            `nats-server ${r.nats_kib_per_session ?? '-'} KiB/session), ${r.logins_per_s} logins/s`,
+        );
+        break;
+      case 'cluster-messaging':
+        out.push(
+          `${r.nodes} node(s), messaging to the other half: ${r.rate_offered} msgs/s offered for ${r.duration_s} s: ` +
+            `${r.delivered_per_s} delivered/s, ${r.lost} lost, latency p50 ${r.lat_p50_ms} ms p99 ${r.lat_p99_ms} ms ` +
+            `(nodes CPU ${JSON.stringify(r.node_cpu_pct)} %, ${r.nodes_cpu_us_per_msg} us/msg; ` +
+            `nats-server ${r.nats_cpu_pct ?? '-'} %; box ${r.machine_cpu_pct} % of 200)`,
+        );
+        break;
       case 'xml-parser':
         if (r.impl === 'meerkat') {
           out.push(

@@ -13,6 +13,10 @@ export interface BenchConfigOptions {
   loglevel: string;
   /** Modules to enable (each gets an empty [modules.NAME] table), or 'default' for the default set. */
   modules: readonly string[] | 'default';
+  /** [node] name (cluster bench: each node of a cluster needs its own). */
+  nodeName?: string;
+  /** TOML appended at the end: e.g. [storage] postgres and [cluster] tables (cluster bench). */
+  extraToml?: string;
 }
 
 export async function writeBenchConfig(o: BenchConfigOptions): Promise<string> {
@@ -26,19 +30,22 @@ loglevel = "${o.loglevel}"
 
 [node]
 max_connections = ${o.maxConnections}
-
+${o.nodeName ? `name = ${JSON.stringify(o.nodeName)}\n` : ''}
 [[listen.c2s]]
 ip = "127.0.0.1"
 port = ${o.port}
 allow_plain_without_tls = true
 max_connections = ${o.maxConnections}
+# All the generator's clients come from 127.0.0.1-4: no per-address cap below the node's.
+max_connections_per_ip = ${o.maxConnections}
 
 [metrics]
 enabled = false
 
 [auth]
 scram_iterations = ${o.scramIterations}
-${o.modules === 'default' ? '' : o.modules.map((m) => `\n[modules.${m}]\n`).join('')}`;
+${o.modules === 'default' ? '' : o.modules.map((m) => `\n[modules.${m}]\n`).join('')}
+${o.extraToml ?? ''}`;
   const path = join(o.dir, 'meerkat.toml');
   await writeFile(path, toml);
   return path;

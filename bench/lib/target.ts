@@ -18,6 +18,10 @@ export interface Target {
   gc?(): Promise<void>;
   /** Sessions the server itself counts, where it tells us. */
   sessions?(): Promise<number>;
+  /** Sessions the node sees cluster-wide (its own + the registry mirror of the others'). */
+  clusterSessions?(): Promise<number>;
+  /** V8 heap in use after a forced GC, bytes (Meerkat only). */
+  heapUsedAfterGc?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -29,6 +33,9 @@ export interface MeerkatTargetOptions {
   /** Node flags of the server process, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x']. */
   nodeFlags: string[];
   entries: BenchEntries;
+  /** Cluster bench: [node] name and TOML appended to the config (storage, cluster). */
+  nodeName?: string;
+  extraToml?: string;
 }
 
 export async function startMeerkat(o: MeerkatTargetOptions): Promise<Target> {
@@ -40,10 +47,12 @@ export async function startMeerkat(o: MeerkatTargetOptions): Promise<Target> {
     scramIterations: o.scramIterations,
     loglevel: o.loglevel,
     modules: benchModules(),
+    nodeName: o.nodeName,
+    extraToml: o.extraToml,
   });
   const server = await BenchServer.start(o.entries, config, o.users, o.nodeFlags);
   return {
-    name: 'meerkat',
+    name: o.nodeName ?? 'meerkat',
     host: '127.0.0.1',
     port: server.port,
     pid: server.pid,
@@ -54,6 +63,8 @@ export async function startMeerkat(o: MeerkatTargetOptions): Promise<Target> {
       await server.mem(true);
     },
     sessions: async () => (await server.mem(false)).sessions,
+    clusterSessions: async () => (await server.mem(false)).clusterSessions,
+    heapUsedAfterGc: async () => (await server.mem(true)).heapUsed,
     async stop() {
       await server.stop();
       await rm(dir, { recursive: true, force: true });

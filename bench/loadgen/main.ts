@@ -16,6 +16,8 @@ import type {
 } from './protocol.ts';
 
 const clients: LoadClient[] = [];
+/** LoginCommand.group of each client (ChatCommand.crossGroups sends across groups). */
+const groupOf = new WeakMap<LoadClient, number>();
 let received: { seen: Uint8Array; lat: Float64Array; n: number; dup: number; last: number } = {
   seen: new Uint8Array(0),
   lat: new Float64Array(0),
@@ -73,6 +75,7 @@ function login(c: LoginCommand): Promise<LoginResult> {
         },
       );
       clients.push(cl);
+      groupOf.set(cl, c.group ?? 0);
       pending.add(cl);
       cl.start();
     };
@@ -113,12 +116,26 @@ function onMessage(seq: number, sentAt: number): void {
   r.last = now;
 }
 
+/** For each group, the online clients of every other group (the partners its users write to). */
+function crossGroupPools(up: LoadClient[]): Map<number, LoadClient[]> {
+  const groups = new Set(up.map((x) => groupOf.get(x) ?? 0));
+  if (groups.size < 2) throw new Error('crossGroups needs online clients in two groups');
+  const pools = new Map<number, LoadClient[]>();
+  for (const g of groups)
+    pools.set(
+      g,
+      up.filter((x) => (groupOf.get(x) ?? 0) !== g),
+    );
+  return pools;
+}
+
 function chat(c: ChatCommand): Promise<ChatResult> {
   const up = clients.filter((x) => x.isOnline);
   const total = Math.floor(c.rate * c.durationS);
   received = { seen: new Uint8Array(total), lat: new Float64Array(total), n: 0, dup: 0, last: 0 };
   foreign = 0;
   const pad = 'x'.repeat(Math.max(0, c.bodyBytes - 24));
+  const others = c.crossGroups ? crossGroupPools(up) : undefined;
   return new Promise((resolve) => {
     if (up.length < 2) throw new Error('chat needs at least two online clients');
     let sent = 0;
@@ -132,10 +149,17 @@ function chat(c: ChatCommand): Promise<ChatResult> {
       while (sent < want) {
         const from = up[rr];
         rr = (rr + 1) % up.length;
-        let k = Math.floor(Math.random() * (up.length - 1));
-        if (up[k] === from) k = up.length - 1;
+        let to: LoadClient;
+        if (others) {
+          const pool = others.get(groupOf.get(from) ?? 0)!;
+          to = pool[Math.floor(Math.random() * pool.length)];
+        } else {
+          let k = Math.floor(Math.random() * (up.length - 1));
+          if (up[k] === from) k = up.length - 1;
+          to = up[k];
+        }
         from.send(
-          `<message to='${up[k].jid}' type='chat' id='m${sent}'>` +
+          `<message to='${to.jid}' type='chat' id='m${sent}'>` +
             `<body>lg:${sent}:${performance.now().toFixed(3)}:${pad}</body></message>`,
         );
         sent++;

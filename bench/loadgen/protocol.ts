@@ -18,6 +18,8 @@ export interface LoginCommand {
   /** Source addresses 127.0.0.1 .. 127.0.0.N, to stay clear of one address's port range. */
   sourceIps: number;
   timeoutMs: number;
+  /** A tag for these clients (e.g. the cluster node they log in to), for ChatCommand.crossGroups. */
+  group?: number;
 }
 
 export interface ChatCommand {
@@ -29,6 +31,11 @@ export interface ChatCommand {
   bodyBytes: number;
   /** How long to wait for stragglers after sending stops. */
   drainS: number;
+  /**
+   * Each message goes to a random user of ANOTHER login group (cluster bench: a user on the other
+   * node) instead of any other user.
+   */
+  crossGroups?: boolean;
 }
 
 export type Command = LoginCommand | ChatCommand | { cmd: 'close' };
