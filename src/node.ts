@@ -7,6 +7,7 @@ import type { AccountStore } from './auth/account-store.ts';
 import { deriveAccountSecrets, deriveScramCredentials } from './auth/scram.ts';
 import { C2sListener } from './c2s/c2s-listener.ts';
 import type { C2sDeps, TlsMode } from './c2s/deps.ts';
+import { BoshDirectory } from './cluster/bosh-directory.ts';
 import { createClusterAdmin } from './cluster/cluster-admin.ts';
 import { wireCluster } from './cluster/cluster-wiring.ts';
 import type { Config } from './config/index.ts';
@@ -17,6 +18,7 @@ import { makeJid, tryParseJid } from './jid/index.ts';
 import { ModuleManager } from './modules/manager.ts';
 import type { ModuleDefinition } from './modules/module-api.ts';
 import { ALL_MODULES } from './modules/registry.ts';
+import { DEFAULT_BOSH_LIMITS } from './net/bosh/protocol.ts';
 import { type DrainOptions, type DrainReport, drainNode } from './net/drain.ts';
 import { type StartedHttpListener, startHttpListeners } from './net/http-endpoints.ts';
 import type { ReadyState } from './net/http-listener.ts';
@@ -95,6 +97,15 @@ export async function createNode(
   const userExists = (user: string, domain: string) => accounts.exists(user, domain);
   const startedAt = Date.now();
   const cluster = wireCluster({ config, sm, hooks, db, log, startedAt });
+  // BOSH without sticky load balancing: a request for a sid held elsewhere goes to its owner.
+  const boshDirectory = new BoshDirectory({
+    self: config.node.name,
+    connection: () => cluster.service.backboneConnection(),
+    forwardTimeoutMs: (DEFAULT_BOSH_LIMITS.maxWait + 10) * 1000,
+    maxInFlight: config.node.max_connections,
+    refreshMs: config.cluster.heartbeat_interval_ms,
+    log,
+  });
   const router = new Router({
     hosts,
     sm,
@@ -307,6 +318,7 @@ export async function createNode(
         serverVersion: VERSION,
       });
       await cluster.start(router);
+      boshDirectory.start();
       for (const l of config.listen.c2s) {
         const mode = l.tls.mode as TlsMode;
         const secureContext = await tlsContextFor(l.tls.certfile, l.tls.keyfile);
@@ -328,7 +340,13 @@ export async function createNode(
         metrics.addRefusedSource('c2s', () => listener.refused);
         log.info({ what: 'listener_started', kind: 'c2s', ip: l.ip, port, tls: mode });
       }
-      httpListeners = await startHttpListeners(config, { c2s: c2sDeps, log, metrics, ready });
+      httpListeners = await startHttpListeners(config, {
+        c2s: c2sDeps,
+        log,
+        metrics,
+        ready,
+        bosh: boshDirectory,
+      });
       if (config.metrics.enabled) {
         const { ip, port } = config.metrics;
         metricsServer = await startMetricsServer({ ip, port, metrics, log });
@@ -351,6 +369,7 @@ export async function createNode(
       await Promise.all(sm.all().map((s) => s.close(new StreamError('system-shutdown'))));
       for (const l of all) l.listener.destroyAll();
       await closed;
+      await boshDirectory.stop();
       await cluster.stop();
       await modules.stop();
       tracker.cancelAll();

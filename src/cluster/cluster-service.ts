@@ -1,4 +1,4 @@
-import type { KV, Subscription } from 'nats';
+import type { KV, NatsConnection, Subscription } from 'nats';
 import { StreamError } from '../errors/index.ts';
 import type { Jid } from '../jid/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -98,6 +98,12 @@ export class ClusterService {
 
   backboneState(): BackboneState | 'none' {
     return this.joined?.backbone.state ?? 'none';
+  }
+
+  /** The NATS connection and cluster name while joined (for BOSH forwarding, bosh-directory.ts). */
+  backboneConnection(): { nc: NatsConnection; cluster: string } | undefined {
+    const j = this.joined;
+    return j ? { nc: j.backbone.nc, cluster: j.name } : undefined;
   }
 
   /** At start: rejoin the remembered cluster, or join by discovery = "auto". */

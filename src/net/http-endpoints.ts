@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { NodeMetrics } from '../observability/metrics.ts';
 import { BoshEndpoint } from './bosh/bosh-endpoint.ts';
 import { BODY_OVERHEAD, DEFAULT_BOSH_LIMITS } from './bosh/protocol.ts';
+import type { BoshLocalEndpoint, BoshRemote } from './bosh/remote.ts';
 import { type HttpHandler, HttpListener, type ReadyState } from './http-listener.ts';
 
 export interface StartedHttpListener {
@@ -20,6 +21,8 @@ export interface HttpEndpointDeps {
   log: Logger;
   metrics: NodeMetrics;
   ready(): Promise<ReadyState>;
+  /** In a cluster: finds BOSH sessions on other nodes (src/cluster/bosh-directory.ts). */
+  bosh?: { attach(endpoint: BoshLocalEndpoint): BoshRemote };
 }
 
 /** Starts every `[[listen.http]]` listener, in config order; WebSockets run C2sSession. */
@@ -47,6 +50,7 @@ export async function startHttpListeners(
         startStream: (session) => startBoshStream(session, d.c2s),
         log: d.log,
       });
+      bosh.remote = d.bosh?.attach(bosh);
       routes.set(l.paths.bosh, bosh.handler);
     }
     const maxReadRate = l.shaper === undefined ? undefined : config.shaper[l.shaper]?.max_rate;

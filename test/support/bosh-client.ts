@@ -94,7 +94,8 @@ export class BoshClient {
   jid = '';
 
   private constructor(
-    readonly port: number,
+    /** Where the next requests go (in a cluster, any node serves the session). */
+    public port: number,
     readonly sid: string,
     public rid: number,
     readonly created: Element,

@@ -13,6 +13,8 @@ export interface InProcessClusterNode {
   node: MeerkatNode;
   config: Config;
   port: number;
+  /** The [[listen.http]] listener (WebSocket, BOSH at /http-bind, health). */
+  httpPort: number;
   control: ControlServer;
   dataDir: string;
   stop(): Promise<void>;
@@ -47,6 +49,9 @@ dist_port_max = ${o.portMax}
 port = 5222
 allow_plain_without_tls = true
 
+[[listen.http]]
+ip = "127.0.0.1"
+
 [storage]
 backend = "postgres"
 postgres.url = ${JSON.stringify(o.pgUrl)}
@@ -60,6 +65,7 @@ ${o.extraToml ?? ''}
   const moduleSchemas = Object.fromEntries(ALL_MODULES.map((m) => [m.id, m.options]));
   const config = parseConfig(toml, { moduleSchemas, defaultModules: DEFAULT_MODULES, env: {} });
   for (const l of config.listen.c2s) l.port = 0;
+  for (const l of config.listen.http) l.port = 0;
   config.metrics.enabled = false;
   const log = silentLogger();
   const node = await createNode(config, log, { cookie: o.cookie });
@@ -79,6 +85,7 @@ ${o.extraToml ?? ''}
     node,
     config,
     port: node.c2sPorts()[0]!,
+    httpPort: node.httpPorts()[0]!,
     control,
     dataDir,
     async stop() {

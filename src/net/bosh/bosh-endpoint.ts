@@ -4,6 +4,7 @@ import type { Logger } from '../../observability/logger.ts';
 import type { HttpClientInfo, HttpHandler } from '../http-listener.ts';
 import { type BoshReply, BoshSession } from './bosh-session.ts';
 import { type BoshCondition, type BoshLimits, negotiate, terminateBody } from './protocol.ts';
+import type { BoshLocalEndpoint, BoshRemote } from './remote.ts';
 import { type BoshRequest, parseRequest } from './request.ts';
 import { type BoshSessionTable, MemoryBoshSessionTable } from './session-table.ts';
 
@@ -36,9 +37,11 @@ const XML_HEADERS = {
 };
 
 /** The `paths.bosh` endpoint of an HTTP listener (XEP-0124 over XEP-0206). */
-export class BoshEndpoint {
+export class BoshEndpoint implements BoshLocalEndpoint {
   readonly table: BoshSessionTable;
   readonly handler: HttpHandler = (req, res, client) => this.onRequest(req, res, client);
+  /** In a cluster: where sids held by other nodes are served (see remote.ts). */
+  remote: BoshRemote | undefined;
 
   constructor(private readonly o: BoshEndpointOptions) {
     this.table = o.table ?? new MemoryBoshSessionTable();
@@ -67,12 +70,24 @@ export class BoshEndpoint {
     };
     req.on('data', onData);
     req.on('end', () => {
-      if (size <= max) this.onBody(Buffer.concat(chunks, size), res, client);
+      if (size <= max) this.onBody(Buffer.concat(chunks, size), httpReply(res), client);
     });
   }
 
-  private onBody(data: Buffer, res: ServerResponse, client: HttpClientInfo): void {
-    const reply = httpReply(res);
+  has(sid: string): boolean {
+    return this.table.get(sid) !== undefined;
+  }
+
+  *sids(): Iterable<string> {
+    for (const s of this.table.all()) yield s.sid;
+  }
+
+  /** A request another node received for one of our sessions: the same path as our own. */
+  serveForwarded(data: Buffer, client: HttpClientInfo): Promise<string> {
+    return new Promise((resolve) => this.onBody(data, { send: resolve }, client, false));
+  }
+
+  private onBody(data: Buffer, reply: BoshReply, client: HttpClientInfo, mayForward = true): void {
     const parsed = parseRequest(data, this.o.maxBodyBytes);
     if (!parsed.ok) {
       this.o.log.debug({ what: 'bosh_bad_request', ip: client.ip, reason: parsed.reason });
@@ -85,6 +100,14 @@ export class BoshEndpoint {
       return;
     }
     const session = this.table.get(req.sid);
+    // In a cluster the session may live on another node: its owner answers (never re-forwarded).
+    if (!session && mayForward && this.remote) {
+      void this.remote
+        .forward(req.sid, data, client)
+        .catch(() => undefined)
+        .then((xml) => reply.send(xml ?? terminateBody('item-not-found')));
+      return;
+    }
     // §17.2 item-not-found: an unknown (or expired) sid.
     if (!session) {
       reply.send(terminateBody('item-not-found'));
@@ -117,11 +140,22 @@ export class BoshEndpoint {
       ip: client.ip,
       secure: client.secure,
       maxBodyBytes: this.o.initialBodyBytes,
-      onRemove: (sid) => this.table.remove(sid),
+      onRemove: (sid) => {
+        this.table.remove(sid);
+        this.remote?.ended(sid);
+      },
     });
     this.table.add(session);
+    // The creation response leaves once other nodes can find the sid: the client's next
+    // request may reach any of them.
+    const findable = this.remote?.created(session.sid).catch((err) => {
+      this.o.log.warn({ what: 'bosh_sid_not_published', err: String(err) });
+    });
+    const answer: BoshReply = findable
+      ? { send: (xml) => void findable.then(() => reply.send(xml)) }
+      : reply;
     this.o.startStream(session);
-    session.start(req, reply);
+    session.start(req, answer);
   }
 
   /** Ends every session (node stop): held requests get `system-shutdown`. */
