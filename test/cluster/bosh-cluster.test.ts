@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { connect, type NatsConnection } from 'nats';
+import { boshNames } from '../../src/cluster/bosh-directory.ts';
 import { parseJid } from '../../src/jid/index.ts';
 import { NS_CLIENT, x } from '../../src/xml/index.ts';
 import { BoshClient, NS_HTTPBIND, post } from '../support/bosh-client.ts';
@@ -37,6 +39,14 @@ describe('BOSH in a cluster: any node serves a session (no sticky load balancing
   let db: { url: string; dispose(): Promise<void> };
   let a: InProcessClusterNode;
   let b: InProcessClusterNode;
+  let nc: NatsConnection;
+  const directory = async () =>
+    nc.jetstream().views.kv(boshNames(a.node.admin.cluster!.name()!).bucket, { history: 1 });
+  /** Who the directory says owns `sid` (undefined: no entry). */
+  const ownerOf = async (sid: string) => {
+    const e = await (await directory()).get(sid);
+    return e?.operation === 'PUT' ? e.string() : undefined;
+  };
 
   before(async () => {
     nats = await startNats();
@@ -55,11 +65,13 @@ describe('BOSH in a cluster: any node serves a session (no sticky load balancing
     await until(
       () => a.node.admin.cluster!.members().filter((m) => m.state === 'running').length === 2,
     );
+    nc = await connect({ servers: nats.url });
     for (const u of ['web', 'tcp', 'web2'])
       await a.node.admin.accounts.register(u, 'localhost', 'pw');
   });
 
   after(async () => {
+    await nc?.close();
     await b?.stop();
     await a?.stop();
     await nats?.dispose();
@@ -70,6 +82,7 @@ describe('BOSH in a cluster: any node serves a session (no sticky load balancing
 
   test('created on A, requests alternate between A and B: login, long polls, messages with a TCP user on B, terminate', async () => {
     const c = await BoshClient.create(a.httpPort, { wait: 5 });
+    assert.equal(await ownerOf(c.sid), 'a@localhost', 'the sid is findable once created');
     const used = roundRobin(c, [b.httpPort, a.httpPort]);
     const jid = await c.login('web', 'pw', 'browser');
     assert.equal(jid, 'web@localhost/browser');
@@ -103,6 +116,11 @@ describe('BOSH in a cluster: any node serves a session (no sticky load balancing
     const end = await c.send('', { type: 'terminate' });
     assert.equal(end.attrs.type, 'terminate');
     await until(() => a.node.sm.get(parseJid(jid)) === undefined);
+    // The entry is deleted when the session leaves A's table (a JetStream round trip later).
+    for (let i = 0; (await ownerOf(c.sid)) !== undefined; i++) {
+      assert.ok(i < 100, 'the ended session left the directory');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await until(() => b.node.router.resources(parseJid('web@localhost')).length === 0);
 
     // The ended session is unknown on both nodes.
@@ -139,5 +157,25 @@ describe('BOSH in a cluster: any node serves a session (no sticky load balancing
     assert.equal(answer.status, 200);
     assert.equal(answer.body?.attrs.type, 'terminate');
     assert.equal(answer.body?.attrs.condition, 'item-not-found');
+  });
+
+  test('a directory entry whose owner is gone or does not hold the sid: item-not-found, entry dropped', async () => {
+    {
+      const kv = await directory();
+      // 'ghost' never listens (a node that died without cleaning up); B listens but lacks the sid.
+      for (const [sid, owner] of [
+        ['00000000000000000000000000000001', 'ghost@localhost'],
+        ['00000000000000000000000000000002', 'b@localhost'],
+      ] as const) {
+        await kv.put(sid, owner);
+        const answer = await post(
+          a.httpPort,
+          `<body xmlns='${NS_HTTPBIND}' rid='9' sid='${sid}'/>`,
+        );
+        assert.equal(answer.body?.attrs.condition, 'item-not-found', owner);
+        const entry = await kv.get(sid);
+        assert.notEqual(entry?.operation, 'PUT', `the stale entry for ${owner} is gone`);
+      }
+    }
   });
 });
