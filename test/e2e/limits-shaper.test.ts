@@ -5,6 +5,10 @@ import { WebSocket } from 'ws';
 import { NS_CLIENT } from '../../src/xml/index.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { TestClient } from '../support/xmpp-client.ts';
+import { stopXmppJs, xml, xmppJs } from '../support/xmpp-js.ts';
+
+// @xmpp/client's WebSocket transport uses the global WebSocket, which Node 20 does not have.
+(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
 
 const PLAIN = { mechanism: 'PLAIN', starttls: false } as const;
 const RATE = 20_000;
@@ -28,11 +32,20 @@ max_connections_per_ip = 3
 port = 5282
 max_connections_per_ip = 3
 
+[[listen.http]]
+port = 5284
+ip = "127.0.0.1"
+shaper = "slow"
+
 [[listen.c2s]]
 port = 5232
 proxy_protocol = true
 trusted_proxies = ["127.0.0.1"]
 max_connections_per_ip = 2
+
+[[listen.c2s]]
+port = 5233
+shaper = "slow"
 
 [[listen.http]]
 port = 5283
@@ -46,11 +59,14 @@ let cappedPort: number;
 let cappedHttpPort: number;
 let proxiedPort: number;
 let proxiedHttpPort: number;
+let shapedHttpPort: number;
+let shapedTlsPort: number;
 
 before(async () => {
   server = await startTestServer({ toml: TOML, metrics: true });
-  [, , , shapedPort = 0, cappedPort = 0, proxiedPort = 0] = server.node.c2sPorts();
-  [, , cappedHttpPort = 0, proxiedHttpPort = 0] = server.node.httpPorts();
+  [, , , shapedPort = 0, cappedPort = 0, proxiedPort = 0, shapedTlsPort = 0] =
+    server.node.c2sPorts();
+  [, , cappedHttpPort = 0, shapedHttpPort = 0, proxiedHttpPort = 0] = server.node.httpPorts();
 });
 after(() => server.stop());
 
@@ -115,6 +131,65 @@ describe('shaper', () => {
     assert.ok(elapsed >= floor, `all read after ${Math.round(elapsed)} ms, floor ${floor} ms`);
     alice.close();
     bob.close();
+  });
+});
+
+describe('shaper after STARTTLS', () => {
+  test('the TLS socket that replaces the TCP one is shaped too', async () => {
+    await server.register('shaped-tls', 'pw');
+    await server.register('shaped-tls-peer', 'pw');
+    const peer = await TestClient.connect(server.plainPort);
+    await peer.login('shaped-tls-peer', 'pw', { ...PLAIN, resource: 'r' });
+    const c = await TestClient.connect(shapedTlsPort);
+    await c.login('shaped-tls', 'pw', {
+      mechanism: 'SCRAM-SHA-256',
+      starttls: true,
+      resource: 'r',
+    });
+    const body = 'z'.repeat(40 * 1024);
+    const t0 = performance.now();
+    c.sendRaw(`<message to='shaped-tls-peer@localhost/r' id='t1'><body>${body}</body></message>`);
+    const m = await peer.expect((el) => el.name === 'message' && el.attrs.id === 't1', 30_000);
+    const elapsed = performance.now() - t0;
+    assert.equal(m.getChild('body', NS_CLIENT)?.text(), body);
+    const floor = ((body.length - RATE) / RATE) * 1000 - 10;
+    assert.ok(elapsed >= floor, `read after ${Math.round(elapsed)} ms, floor ${floor} ms`);
+    c.close();
+    peer.close();
+  });
+});
+
+describe('shaper on WebSocket', () => {
+  test('messages from a shaped WebSocket arrive intact, no sooner than the rate allows', async () => {
+    await server.register('shaped-ws', 'pw');
+    await server.register('shaped-ws-peer', 'pw');
+    const peer = await TestClient.connect(server.plainPort);
+    await peer.login('shaped-ws-peer', 'pw', { ...PLAIN, resource: 'r' });
+    const web = await xmppJs({
+      service: `ws://127.0.0.1:${shapedHttpPort}/ws-xmpp`,
+      username: 'shaped-ws',
+      password: 'pw',
+      resource: 'w',
+    });
+    const bodies = Array.from({ length: 5 }, (_, i) => `${i}:`.padEnd(10 * 1024, 'w'));
+    const t0 = performance.now();
+    for (const [i, b] of bodies.entries()) {
+      await web.send(
+        xml('message', { to: 'shaped-ws-peer@localhost/r', id: `w${i}` }, xml('body', {}, b)),
+      );
+    }
+    const got: string[] = [];
+    for (let i = 0; i < bodies.length; i++) {
+      const m = await peer.expect((el) => el.name === 'message' && el.attrs.id === `w${i}`, 30_000);
+      got.push(m.getChild('body', NS_CLIENT)?.text() ?? '');
+    }
+    const elapsed = performance.now() - t0;
+    assert.deepEqual(got, bodies);
+    // As over TCP: at most RATE bytes of credit at t0, every message paid for before parsing.
+    const floor = ((bodies.length * 10 * 1024 - RATE) / RATE) * 1000 - 10;
+    assert.ok(elapsed >= floor, `all read after ${Math.round(elapsed)} ms, floor ${floor} ms`);
+    await stopXmppJs(web);
+    peer.close();
   });
 });
 
