@@ -20,6 +20,8 @@ export interface Target {
   sessions?(): Promise<number>;
   /** Sessions the node sees cluster-wide (its own + the registry mirror of the others'). */
   clusterSessions?(): Promise<number>;
+  /** process.memoryUsage() of the server, no GC (Meerkat only). */
+  memory?(): Promise<{ rss: number; heapUsed: number; external: number; arrayBuffers: number }>;
   /** V8 heap in use after a forced GC, bytes (Meerkat only). */
   heapUsedAfterGc?(): Promise<number>;
   stop(): Promise<void>;
@@ -64,6 +66,7 @@ export async function startMeerkat(o: MeerkatTargetOptions): Promise<Target> {
     },
     sessions: async () => (await server.mem(false)).sessions,
     clusterSessions: async () => (await server.mem(false)).clusterSessions,
+    memory: () => server.mem(false),
     heapUsedAfterGc: async () => (await server.mem(true)).heapUsed,
     async stop() {
       await server.stop();

@@ -42,6 +42,20 @@ export async function runClusterMessaging(
   await sleep(1000);
   const preRunBusyPct = await waitForQuietBox(quietWaitS(), 50);
   const samplers = nodes.map((t) => new RssSampler(t.pid));
+  // Where a node's peak memory sits: V8 heap, or buffers outside it (sockets, NATS client).
+  const heapPeak = nodes.map(() => 0);
+  const externalPeak = nodes.map(() => 0);
+  const memTimer = setInterval(() => {
+    nodes.forEach((t, i) => {
+      t.memory?.().then(
+        (m) => {
+          heapPeak[i] = Math.max(heapPeak[i], m.heapUsed);
+          externalPeak[i] = Math.max(externalPeak[i], m.external);
+        },
+        () => {},
+      );
+    });
+  }, 500);
   const pids = [...nodes.map((t) => t.pid), ...(o.natsPid ? [o.natsPid] : [])];
   const cpu0 = pids.map(cpuMs);
   const busy0 = machineBusyMs();
@@ -57,8 +71,11 @@ export async function runClusterMessaging(
   const cpu = pids.map((p, i) => cpuMs(p) - cpu0[i]);
   const busy = machineBusyMs() - busy0;
   for (const s of samplers) s.stop();
+  clearInterval(memTimer);
   await gen.close();
   await waitNoSessions(nodes);
+  // Live heap once everyone left: tells garbage pressure (peak) from a leak (this).
+  const heapAfter = await Promise.all(nodes.map((t) => t.heapUsedAfterGc?.() ?? 0));
   const nodeCpu = cpu.slice(0, nodes.length);
   const nodesCpu = nodeCpu.reduce((a, b) => a + b, 0);
   const pct = (ms: number) => round1(ms / 10 / wallS);
@@ -91,5 +108,8 @@ export async function runClusterMessaging(
     loadgen_cpu_pct: r.loadgenCpuPct,
     machine_cpu_pct: pct(busy),
     node_rss_peak_mib: samplers.map((s) => round1(s.max / 1024 / 1024)),
+    node_heap_used_peak_mib: heapPeak.map((b) => round1(b / 1024 / 1024)),
+    node_heap_after_gc_mib: heapAfter.map((b) => round1(b / 1024 / 1024)),
+    node_external_peak_mib: externalPeak.map((b) => round1(b / 1024 / 1024)),
   };
 }
