@@ -18,5 +18,8 @@ test('retention deletes messages older than max_age_days, batch after batch', as
   const now = 1_700_000_000_000;
   const deleted = await new Retention(store, 30, silentLogger()).purge(now);
   assert.equal(deleted, 2500);
-  assert.deepEqual(cutoffs, [1, 2, 3].map(() => now - 30 * 86_400_000));
+  assert.deepEqual(
+    cutoffs,
+    [1, 2, 3].map(() => now - 30 * 86_400_000),
+  );
 });
