@@ -58,7 +58,11 @@ export const modStreamManagement = defineModule({
     return {
       hooks: [
         // XEP-0198 §2: offered after authentication.
-        onHook('c2s-stream-features', (acc) => [...acc, x('sm', NS_SM)]),
+        // Not over BOSH: it has its own reliability (rid retransmission, XEP-0124 §9/§18), as
+        // in Prosody; and clients (stanza.js) mix the two badly.
+        onHook('c2s-stream-features', (acc, { session }) =>
+          session.transport === 'bosh' ? acc : [...acc, x('sm', NS_SM)],
+        ),
         onHook('c2s-nonza', (acc, { stream, el }) => {
           if (el.ns !== NS_SM) return acc;
           switch (el.name) {
