@@ -120,7 +120,13 @@ describe('BoshSession', () => {
   test('inactivity ends a session with no request held', async () => {
     const { s, ended, removed } = setup({ hold: 0, inactivity: 0.01 });
     s.start(req(1), reply());
-    await ended;
+    // The session's timers are unref'd (they must not keep a node alive): hold the loop open.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await ended;
+    } finally {
+      clearInterval(keepAlive);
+    }
     assert.deepEqual(removed, ['sid1']);
   });
 
