@@ -100,6 +100,12 @@ describe('meerkatctl account and session commands against a real node', () => {
       const [s] = JSON.parse((await n.run(['--json', 'connected_users'])).stdout);
       assert.equal(s.jid, 'alice@localhost/phone');
       assert.equal(s.ip, '127.0.0.1');
+      const verbose = await n.run(['connected_users', '--verbose']);
+      assert.equal(verbose.code, 0, verbose.stderr);
+      assert.match(
+        verbose.stdout,
+        /^alice@localhost\/phone\t127\.0\.0\.1\ttcp\t0\t\d{4}-\d\d-\d\dT/,
+      );
     });
 
     test('send_message delivers a chat message to the session', async () => {

@@ -4,12 +4,27 @@ import { CommandError, defineCommand } from '../command-registry.ts';
 export const connectedUsers = defineCommand({
   name: 'connected_users',
   group: 'sessions',
-  summary: 'List the sessions connected to this node, one full JID a line',
+  summary:
+    'List the connected sessions (cluster-wide), one full JID a line; --verbose adds the client address, transport, priority and connection time',
   args: [],
+  flags: [
+    { name: 'verbose', doc: 'one line per session: JID, client IP, transport, priority, since' },
+  ],
   readOnly: true,
-  async run({ sessions }) {
+  async run({ sessions }, _args, flags) {
     const list = sessions.list();
-    return { text: list.map((s) => s.jid).join('\n'), json: list };
+    if (!flags.verbose) return { text: list.map((s) => s.jid).join('\n'), json: list };
+    // The client address is the real one behind a trusted proxy (PROXY protocol, X-Forwarded-For).
+    const lines = list.map((s) =>
+      [
+        s.jid,
+        s.ip || '-',
+        s.transport,
+        String(s.priority),
+        new Date(s.connectedAt).toISOString(),
+      ].join('\t'),
+    );
+    return { text: lines.join('\n'), json: list };
   },
 });
 
