@@ -27,6 +27,23 @@ eachBackend('MamStore', (db) => {
     store = await createMamStore(db());
   });
 
+  test('appends made together are committed together, in order; a bad row fails alone', async () => {
+    const ns = Array.from({ length: 450 }, (_, i) => 1000 + i);
+    const dup = msg(1000); // same stanza id as the first: the unique index refuses it
+    const results = await Promise.allSettled([
+      ...ns.map((n) => store.append('batch', 'a.test', msg(n))),
+      store.append('batch', 'a.test', dup),
+    ]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 450);
+    assert.equal(results.at(-1)?.status, 'rejected');
+    const page = await store.query('batch', 'a.test', {}, { max: 250 });
+    assert.equal(page?.count, 450);
+    assert.deepEqual(
+      ids(page),
+      ns.slice(0, 250).map((n) => `id-${n}`),
+    );
+  });
+
   test('migrating twice is harmless', async () => {
     await createMamStore(db());
   });

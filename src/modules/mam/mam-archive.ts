@@ -38,13 +38,37 @@ export function newArchiveId(): string {
   return randomBytes(12).toString('base64url');
 }
 
+const PREFS_TTL_MS = 30_000;
+const PREFS_CACHE_MAX = 50_000;
+
 /** Writes the sender's and the recipient's archive entries of one-to-one messages. */
 export class MamArchiver {
+  /**
+   * Preferences by bare JID, read once per PREFS_TTL_MS instead of twice per message (the
+   * messaging benchmark's hot path). Changes made on this node apply at once (forgetPrefs);
+   * made on another cluster node, within the TTL. Bounded: oldest entries go first.
+   */
+  private readonly prefsCache = new Map<string, { prefs: MamPrefs; at: number }>();
+
   constructor(private readonly d: ArchiverDeps) {}
 
   async prefsOf(user: Jid): Promise<MamPrefs> {
+    const key = user.bareString();
+    const now = Date.now();
+    const hit = this.prefsCache.get(key);
+    if (hit && now - hit.at < PREFS_TTL_MS) return hit.prefs;
     const stored = await this.d.store.getPrefs(user.local, user.domain);
-    return stored ?? { default: this.d.defaultMode, always: [], never: [] };
+    const prefs = stored ?? { default: this.d.defaultMode, always: [], never: [] };
+    if (this.prefsCache.size >= PREFS_CACHE_MAX) {
+      const oldest = this.prefsCache.keys().next();
+      if (!oldest.done) this.prefsCache.delete(oldest.value);
+    }
+    this.prefsCache.set(key, { prefs, at: now });
+    return prefs;
+  }
+
+  forgetPrefs(user: Jid): void {
+    this.prefsCache.delete(user.bareString());
   }
 
   /** 'user-send-packet': the sender's copy ('out'). The message itself is not changed. */

@@ -29,6 +29,7 @@ export async function handleMamIq(d: MamIqDeps, req: IqRequest): Promise<Element
     if (req.type === 'get') return prefsElement(await d.archiver.prefsOf(user));
     const prefs = parsePrefs(req.payload);
     await d.store.setPrefs(user.local, user.domain, prefs);
+    d.archiver.forgetPrefs(user);
     return prefsElement(prefs);
   }
   throw new StanzaError('feature-not-implemented');

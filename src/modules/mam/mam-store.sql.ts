@@ -80,6 +80,12 @@ export async function createMamStore(db: SqlDb): Promise<MamStore> {
   return new SqlMamStore(db);
 }
 
+const APPEND_SQL = `INSERT INTO mam_messages
+  (domain, username, stanza_id, with_jid, with_resource, direction, created_at, stanza) VALUES`;
+const APPEND_ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
+/** Rows per INSERT: 8 parameters each, well under SQLite's and PostgreSQL's limits. */
+const APPEND_BATCH_MAX = 200;
+
 class SqlMamStore implements MamStore {
   readonly #db: SqlDb;
 
@@ -87,13 +93,47 @@ class SqlMamStore implements MamStore {
     this.#db = db;
   }
 
-  async append(user: string, domain: string, m: NewArchivedMessage): Promise<void> {
-    await this.#db.run(
-      `INSERT INTO mam_messages
-       (domain, username, stanza_id, with_jid, with_resource, direction, created_at, stanza)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [domain, user, m.id, m.with, m.withResource, m.direction, m.createdAt, m.stanza],
-    );
+  /**
+   * Group commit: appends made in the same event-loop turn go into one multi-row INSERT (one
+   * SQLite transaction / one PostgreSQL round trip) instead of one each, which capped messaging
+   * near 1,000 msgs/s with MAM on. Each promise still resolves only once its row is committed.
+   */
+  append(user: string, domain: string, m: NewArchivedMessage): Promise<void> {
+    const row = [domain, user, m.id, m.with, m.withResource, m.direction, m.createdAt, m.stanza];
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ row, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  #pending: { row: unknown[]; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  #flushScheduled = false;
+
+  async #flush(): Promise<void> {
+    this.#flushScheduled = false;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, APPEND_BATCH_MAX);
+      try {
+        await this.#db.run(
+          `${APPEND_SQL} ${batch.map(() => APPEND_ROW).join(', ')}`,
+          batch.flatMap((b) => b.row),
+        );
+        for (const b of batch) b.resolve();
+      } catch {
+        // One bad row must not fail its neighbours: retry them one by one.
+        for (const b of batch) {
+          try {
+            await this.#db.run(`${APPEND_SQL} ${APPEND_ROW}`, b.row);
+            b.resolve();
+          } catch (err) {
+            b.reject(err);
+          }
+        }
+      }
+    }
   }
 
   async query(
