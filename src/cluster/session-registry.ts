@@ -207,8 +207,11 @@ export class SessionRegistry {
    */
   async resync(local: LocalSessionInfo[]): Promise<void> {
     const live = new Set(local.map((s) => sessionKey(s.jid.bareString(), s.jid.resource)));
-    const keys = await this.kv.keys();
-    for await (const key of keys) {
+    // List every key before the first get: awaiting kv.get() inside the keys() iteration made
+    // it end early (nats 2.29; it left a ghost in the netsplit test), so collect, then check.
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys()) keys.push(key);
+    for (const key of keys) {
       if (live.has(key)) continue;
       const cur = await this.kv.get(key);
       if (cur && cur.operation === 'PUT' && cur.json<EntryValue>().node === this.self) {
