@@ -98,6 +98,8 @@ export class SessionRegistry {
     if (!jid) return;
     if (e.operation !== 'PUT') {
       this.drop(k.bare, k.resource);
+      // Ours purged by another node while the session lives: the owner puts it back.
+      this.onDeleted(jid);
       return;
     }
     let v: EntryValue;
