@@ -191,7 +191,7 @@ const cluster = s.object(
     advertised_host: s.optional(
       s.string({
         nonEmpty: true,
-        doc: 'Host other nodes use to reach this one (unset: node host)',
+        doc: 'Host[:port] that <see-other-host/> sends clients to when this node drains or leaves the cluster: normally the load balancer (unset: <system-shutdown/>)',
       }),
     ),
   },
