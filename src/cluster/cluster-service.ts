@@ -1,6 +1,6 @@
 import type { KV, NatsConnection, Subscription } from 'nats';
 import { StreamError } from '../errors/index.ts';
-import type { Jid } from '../jid/index.ts';
+import { type Jid, parseJid } from '../jid/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { LocalSession, SessionManager } from '../sm/index.ts';
 import { Backbone, type BackboneState } from './backbone.ts';
@@ -43,6 +43,8 @@ export interface ClusterDeps {
   onForwarded(xml: string, from: string, to: string, hops: number): void;
   /** Sessions of a dead node were purged: contacts must see them go (RFC 6121 §4.5.2). */
   onPurged(jids: Jid[]): Promise<void>;
+  /** A live session of ours had been purged by other nodes and is registered again. */
+  onRestored(session: LocalSession): Promise<void>;
 }
 
 export class ClusterError extends Error {}
@@ -74,6 +76,8 @@ interface Joined {
   connectedSince: number;
   /** Leaving or stopping: our own withdrawals must not be repaired. */
   quiescing: boolean;
+  /** While re-registering after an outage: JIDs of ours deleted meanwhile (resync restores). */
+  resyncing?: Set<string>;
 }
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -364,7 +368,14 @@ export class ClusterService {
     const local = this.d.sm.get(jid);
     if (!j || j.quiescing || !local) return;
     this.d.log.info({ what: 'registry_entry_restored', jid: jid.toString() });
-    void this.sessionChanged(local);
+    if (j.resyncing) j.resyncing.add(jid.toString());
+    else void this.sessionChanged(local).then(() => this.restored(local));
+  }
+
+  private async restored(local: LocalSession): Promise<void> {
+    await this.d.onRestored(local).catch((err) => {
+      this.d.log.warn({ what: 'session_restored_hook_failed', err: String(err) });
+    });
   }
 
   private async onBackboneState(s: BackboneState): Promise<void> {
@@ -372,14 +383,27 @@ export class ClusterService {
     if (!j || s !== 'connected') return;
     j.connectedSince = Date.now();
     // Back after an outage or netsplit: survivors may have purged us. Re-register (no ghosts).
+    const deleted = new Set<string>();
+    j.resyncing = deleted;
     try {
       await j.membership.restartWatches();
       await j.registry.restart();
       j.connectedSince = Date.now();
       await j.membership.register();
-      await j.registry.resync(this.localInfos());
+      const missing = await j.registry.resync(this.localInfos());
+      j.resyncing = undefined;
       this.d.log.info({ what: 'cluster_resynced', sessions: this.d.sm.count() });
+      // Contacts on other nodes saw these users go unavailable (purge): they come back.
+      const restored = new Set([...deleted, ...missing.map((m) => m.toString())]);
+      for (const key of restored) {
+        const local = this.d.sm.get(parseJid(key));
+        if (!local) continue;
+        // Deleted while we resynced: perhaps after our publish, so publish again.
+        if (deleted.has(key)) await this.sessionChanged(local);
+        await this.restored(local);
+      }
     } catch (err) {
+      j.resyncing = undefined;
       // JetStream may not be ready the instant the server is back: try again shortly.
       this.d.log.warn({ what: 'cluster_resync_failed', err: String(err) });
       const t = setTimeout(() => {

@@ -68,6 +68,9 @@ export function wireCluster(o: {
     async onPurged(jids) {
       for (const jid of jids) await o.hooks.run('session-purged', undefined, { jid });
     },
+    async onRestored(session) {
+      await o.hooks.run('session-restored', undefined, { session });
+    },
   });
 
   const remoteTarget = (r: RemoteSession): RouteTarget => ({

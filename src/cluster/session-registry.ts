@@ -205,22 +205,29 @@ export class SessionRegistry {
 
   /**
    * After a backbone outage or netsplit: our entries must be exactly our live sessions
-   * (no ghosts: survivors may have purged us; sessions may have ended meanwhile).
+   * (no ghosts: survivors may have purged us; sessions may have ended meanwhile). Returns the
+   * live sessions that had no entry of ours (purged by a survivor, or opened during the outage).
    */
-  async resync(local: LocalSessionInfo[]): Promise<void> {
+  async resync(local: LocalSessionInfo[]): Promise<Jid[]> {
     const live = new Set(local.map((s) => sessionKey(s.jid.bareString(), s.jid.resource)));
     // List every key before the first get: awaiting kv.get() inside the keys() iteration made
     // it end early (nats 2.29; it left a ghost in the netsplit test), so collect, then check.
     const keys: string[] = [];
     for await (const key of await this.kv.keys()) keys.push(key);
+    const ours = new Set<string>();
     for (const key of keys) {
-      if (live.has(key)) continue;
       const cur = await this.kv.get(key);
-      if (cur && cur.operation === 'PUT' && cur.json<EntryValue>().node === this.self) {
+      const mine = cur?.operation === 'PUT' && cur.json<EntryValue>().node === this.self;
+      if (live.has(key)) {
+        if (mine) ours.add(key);
+      } else if (mine) {
         await this.kv.delete(key, { previousSeq: cur.revision }).catch(() => {});
       }
     }
     for (const s of local) await this.publish(s);
+    return local
+      .filter((s) => !ours.has(sessionKey(s.jid.bareString(), s.jid.resource)))
+      .map((s) => s.jid);
   }
 
   /** Removes every entry of this node (leave_cluster). */

@@ -69,6 +69,11 @@ export interface HookCatalogue {
    * go unavailable (RFC 6121 §4.5.2), as when a local session closes.
    */
   'session-purged': { acc: undefined; params: { jid: Jid } };
+  /**
+   * A live local session that other cluster nodes had purged (netsplit) is registered again:
+   * its contacts must see it available again (RFC 6121 §4.4.2).
+   */
+  'session-restored': { acc: undefined; params: { session: SessionRef } };
   /** A user account is being removed: every module deletes what the user owns. */
   'remove-user': { acc: undefined; params: { user: string; domain: string } };
   /** Features for disco#info of the server (XEP-0030). */

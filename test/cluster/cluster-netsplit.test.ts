@@ -34,6 +34,22 @@ const chat = (to: string, body: string) =>
   x('message', NS_CLIENT, { to, type: 'chat' }, x('body', NS_CLIENT, {}, body));
 const hasBody = (body: string) => (el: Element) =>
   el.name === 'message' && el.getChildText('body') === body;
+const presenceFrom = (from: string, type?: string) => (el: Element) =>
+  el.name === 'presence' && el.attrs.from === from && el.attrs.type === type;
+
+/** RFC 6121 §3.1: `a` asks for `b`'s presence and `b` approves; `a` then gets `b`'s presence. */
+async function subscribe(a: TestClient, aJid: string, b: TestClient, bJid: string) {
+  const [aBare, bBare] = [aJid.split('/')[0]!, bJid.split('/')[0]!];
+  a.send(x('presence', NS_CLIENT, { to: bBare, type: 'subscribe' }));
+  await b.expect(presenceFrom(aBare, 'subscribe'), 10_000);
+  b.send(x('presence', NS_CLIENT, { to: aBare, type: 'subscribed' }));
+  await a.expect(presenceFrom(bJid), 10_000);
+}
+
+/** Takes every queued element matching `pred`, so a later expect() sees only new ones. */
+async function drain(c: TestClient, pred: (el: Element) => boolean) {
+  while (c.pending().some(pred)) await c.expect(pred);
+}
 
 function memberState(n: InProcessClusterNode, name: string): string | undefined {
   return n.node.admin.cluster!.members().find((m) => m.name === name)?.state;
@@ -94,6 +110,9 @@ describe('cluster netsplit: a node cut off from NATS, then healed', { timeout: 9
     );
     bob.send(chat('alice@localhost/a1', 'before split'));
     await alice.expect(hasBody('before split'));
+    // Alice and bob see each other's presence (subscription both, across the two nodes).
+    await subscribe(alice, 'alice@localhost/a1', bob, 'bob@localhost/b1');
+    await subscribe(bob, 'bob@localhost/b1', alice, 'alice@localhost/a1');
 
     // --- The split: A's link to NATS breaks, its c2s connections do not.
     proxy.cut();
@@ -105,6 +124,9 @@ describe('cluster netsplit: a node cut off from NATS, then healed', { timeout: 9
     await until('B purges A sessions', () =>
       [ALICE, CAROL].every((j) => b.node.router.resources(j).length === 0),
     );
+    // RFC 6121 §4.5.2: bob, a subscriber on B, sees alice go unavailable with the purge.
+    await bob.expect(presenceFrom('alice@localhost/a1', 'unavailable'), 10_000);
+    await drain(bob, presenceFrom('alice@localhost/a1'));
     assert.equal(memberState(b, B), 'running');
     assert.ok(!alice.isClosed && !carol.isClosed, 'A users stay connected');
 
@@ -131,6 +153,8 @@ describe('cluster netsplit: a node cut off from NATS, then healed', { timeout: 9
       () => b.node.router.resources(ALICE).some((t) => t.available && t.jid.resource === 'a1'),
       15_000,
     );
+    // Alice never left: once A is registered again, bob sees her available again.
+    await bob.expect(presenceFrom('alice@localhost/a1'), 15_000);
     await until(
       'both nodes running on both sides after healing',
       () => [a, b].every((n) => memberState(n, A) === 'running' && memberState(n, B) === 'running'),

@@ -4,7 +4,7 @@ import type { Router } from '../../router/index.ts';
 import type { SessionManager } from '../../sm/index.ts';
 import { type Element, NS_CLIENT, x } from '../../xml/index.ts';
 import type { RosterApi } from '../roster/roster-api.ts';
-import { knownPresences, sessionPresence } from './session-presence.ts';
+import { knownPresences, lastPresence, sessionPresence } from './session-presence.ts';
 
 export interface BroadcastDeps {
   roster: RosterApi;
@@ -116,4 +116,16 @@ export async function broadcastPurged(d: BroadcastDeps, jid: Jid): Promise<void>
   const unavailable = x('presence', NS_CLIENT, { type: 'unavailable' });
   await sendAll(d, unavailable, jid, await d.roster.getSubscribers(jid.bare()));
   await toOwnResources(d, unavailable, jid);
+}
+
+/**
+ * A live session that other cluster nodes had purged (and told its subscribers it went
+ * unavailable) is registered again: the subscribers get its last available presence again
+ * (RFC 6121 §4.4.2). No probes (its contacts' presence still reached this node's session).
+ */
+export async function broadcastRestored(d: BroadcastDeps, session: SessionRef): Promise<void> {
+  const jid = session.jid;
+  const last = lastPresence(session);
+  if (!jid || !last) return;
+  await sendAll(d, last, jid, await d.roster.getSubscribers(jid.bare()));
 }

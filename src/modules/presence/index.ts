@@ -4,7 +4,12 @@ import { tryParseJid } from '../../jid/index.ts';
 import { NS_CLIENT, x } from '../../xml/index.ts';
 import { defineModule, onHook } from '../module-api.ts';
 import type { RosterApi } from '../roster/roster-api.ts';
-import { broadcastAvailable, broadcastPurged, broadcastUnavailable } from './broadcast.ts';
+import {
+  broadcastAvailable,
+  broadcastPurged,
+  broadcastRestored,
+  broadcastUnavailable,
+} from './broadcast.ts';
 import { answerProbe } from './probe.ts';
 import { rememberDirected, sessionPresence } from './session-presence.ts';
 import { SUBSCRIPTION_TYPES, type SubscriptionType } from './subscription.ts';
@@ -108,6 +113,10 @@ export const modPresence = defineModule({
         }),
         onHook('session-purged', async (acc, { jid }) => {
           await broadcastPurged(d, jid);
+          return acc;
+        }),
+        onHook('session-restored', async (acc, { session }) => {
+          await broadcastRestored(d, session);
           return acc;
         }),
         onHook('roster-get-subscription', async (acc, { user, contact }) => {
