@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { Jid } from '../../jid/index.ts';
 import { tryParseJid } from '../../jid/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { type Element, NS_CLIENT, NS_HINTS, NS_SID, x } from '../../xml/index.ts';
 import type { RosterApi } from '../roster/roster-api.ts';
+import { ArchiveIds } from './archive-id.ts';
 import { shouldArchive } from './mam-prefs.ts';
 import type { MamDefault, MamPrefs, MamStore } from './mam-store.ts';
 import { encodeStanza } from './stored-stanza.ts';
@@ -33,11 +33,6 @@ export function archivable(msg: Element): boolean {
   );
 }
 
-/** Archive UIDs: random, so they reveal nothing about other users' traffic (XEP-0359 §4). */
-export function newArchiveId(): string {
-  return randomBytes(12).toString('base64url');
-}
-
 const PREFS_TTL_MS = 30_000;
 const PREFS_CACHE_MAX = 50_000;
 
@@ -49,6 +44,8 @@ export class MamArchiver {
    * made on another cluster node, within the TTL. Bounded: oldest entries go first.
    */
   private readonly prefsCache = new Map<string, { prefs: MamPrefs; at: number }>();
+  /** Time-ordered archive UIDs: index inserts at the B-tree's right edge (archive-id.ts). */
+  private readonly ids = new ArchiveIds();
 
   constructor(private readonly d: ArchiverDeps) {}
 
@@ -112,13 +109,14 @@ export class MamArchiver {
       const inRoster = async () =>
         roster ? (await roster.getItem(user, peer.bare())) !== undefined : true;
       if (!(await shouldArchive(prefs, peerBare, inRoster))) return undefined;
-      const id = newArchiveId();
+      const createdAt = Date.now();
+      const id = this.ids.next(createdAt);
       await this.d.store.append(user.local, user.domain, {
         id,
         with: peerBare,
         withResource: peer.resource,
         direction,
-        createdAt: Date.now(),
+        createdAt,
         stanza: encodeStanza(msg),
       });
       return id;

@@ -1,4 +1,5 @@
-import { type Migration, migrate, type SqlDb } from '../../storage/index.ts';
+import { migrate, type SqlDb } from '../../storage/index.ts';
+import { MAM_MIGRATIONS } from './mam-migrations.ts';
 import {
   type ArchivedMessage,
   MAM_MAX_PAGE,
@@ -9,59 +10,6 @@ import {
   type MamStore,
   type NewArchivedMessage,
 } from './mam-store.ts';
-
-const MIGRATIONS: Migration[] = [
-  {
-    version: 1,
-    name: 'create mam_messages and mam_prefs',
-    sqlite: `CREATE TABLE mam_messages (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      domain TEXT NOT NULL,
-      username TEXT NOT NULL,
-      stanza_id TEXT NOT NULL,
-      with_jid TEXT NOT NULL,
-      with_resource TEXT NOT NULL,
-      direction TEXT NOT NULL,
-      created_at BIGINT NOT NULL,
-      stanza TEXT NOT NULL
-    );
-    CREATE UNIQUE INDEX mam_messages_stanza_id ON mam_messages (domain, username, stanza_id);
-    CREATE INDEX mam_messages_user ON mam_messages (domain, username, id);
-    CREATE INDEX mam_messages_with ON mam_messages (domain, username, with_jid, id);
-    CREATE INDEX mam_messages_created ON mam_messages (created_at);
-    CREATE TABLE mam_prefs (
-      domain TEXT NOT NULL,
-      username TEXT NOT NULL,
-      default_mode TEXT NOT NULL,
-      always_jids TEXT NOT NULL,
-      never_jids TEXT NOT NULL,
-      PRIMARY KEY (domain, username)
-    )`,
-    postgres: `CREATE TABLE mam_messages (
-      id BIGSERIAL PRIMARY KEY,
-      domain TEXT COLLATE "C" NOT NULL,
-      username TEXT COLLATE "C" NOT NULL,
-      stanza_id TEXT COLLATE "C" NOT NULL,
-      with_jid TEXT COLLATE "C" NOT NULL,
-      with_resource TEXT COLLATE "C" NOT NULL,
-      direction TEXT NOT NULL,
-      created_at BIGINT NOT NULL,
-      stanza TEXT NOT NULL
-    );
-    CREATE UNIQUE INDEX mam_messages_stanza_id ON mam_messages (domain, username, stanza_id);
-    CREATE INDEX mam_messages_user ON mam_messages (domain, username, id);
-    CREATE INDEX mam_messages_with ON mam_messages (domain, username, with_jid, id);
-    CREATE INDEX mam_messages_created ON mam_messages (created_at);
-    CREATE TABLE mam_prefs (
-      domain TEXT COLLATE "C" NOT NULL,
-      username TEXT COLLATE "C" NOT NULL,
-      default_mode TEXT NOT NULL,
-      always_jids TEXT NOT NULL,
-      never_jids TEXT NOT NULL,
-      PRIMARY KEY (domain, username)
-    )`,
-  },
-];
 
 interface Row {
   id: number | bigint;
@@ -76,7 +24,7 @@ const COLUMNS = 'id, stanza_id, with_jid, direction, created_at, stanza';
 
 /** Runs the 'mam' migrations, then returns a store over `db` (either dialect). */
 export async function createMamStore(db: SqlDb): Promise<MamStore> {
-  await migrate(db, 'mam', MIGRATIONS);
+  await migrate(db, 'mam', MAM_MIGRATIONS);
   return new SqlMamStore(db);
 }
 
