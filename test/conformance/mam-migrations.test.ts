@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { eachBackend } from '../../../test/support/databases.ts';
-import { migrate } from '../../storage/index.ts';
-import { MAM_MIGRATIONS } from './mam-migrations.ts';
-import { createMamStore } from './mam-store.sql.ts';
-import type { MamStore } from './mam-store.ts';
+import { MAM_MIGRATIONS } from '../../src/modules/mam/mam-migrations.ts';
+import { createMamStore } from '../../src/modules/mam/mam-store.sql.ts';
+import type { MamStore } from '../../src/modules/mam/mam-store.ts';
+import { migrate } from '../../src/storage/index.ts';
+import { eachBackend } from '../support/databases.ts';
 
 const INSERT = `INSERT INTO mam_messages
   (domain, username, stanza_id, with_jid, with_resource, direction, created_at, stanza)
