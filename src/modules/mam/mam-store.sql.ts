@@ -65,8 +65,21 @@ class SqlMamStore implements MamStore {
   #pending: { row: unknown[]; resolve: () => void; reject: (err: unknown) => void }[] = [];
   #flushScheduled = false;
 
+  /** One flush loop at a time: batches must commit in order (PostgreSQL has a pool). */
+  #flushing = false;
+
   async #flush(): Promise<void> {
     this.#flushScheduled = false;
+    if (this.#flushing) return; // the running loop takes what is pending
+    this.#flushing = true;
+    try {
+      await this.#drain();
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #drain(): Promise<void> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, APPEND_BATCH_MAX);
       try {
