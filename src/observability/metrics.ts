@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { C2sCounters } from '../c2s/deps.ts';
 import { readFdLimit } from './fd-limits.ts';
 
-/** What listeners report (the shape of src/net/listener.ts's ListenerMetrics). */
+/** What the c2s and HTTP listeners report (refusals, accept errors). */
 export interface ListenerCounters {
   connectionRejected(kind: string): void;
   acceptFailed(kind: string, code: string): void;
