@@ -427,9 +427,15 @@ export class C2sSession implements LocalSession, StreamControl {
     this.cleaned = true;
     this.state = { name: 'closed' };
     if (this.preAuthTimer) clearTimeout(this.preAuthTimer);
-    await this.established.ended(this.closeReason);
-    const observer = this.observer;
-    this.observer = undefined;
-    if (observer) await observer.ended();
+    // Cleanup runs from socket events and timers (not awaited by anyone): a failing hook, e.g.
+    // a module writing to a database already closed by a node stop, is logged, never thrown.
+    try {
+      await this.established.ended(this.closeReason);
+      const observer = this.observer;
+      this.observer = undefined;
+      if (observer) await observer.ended();
+    } catch (err) {
+      this.deps.log.warn({ what: 'c2s_cleanup_failed', session: this.id, err });
+    }
   }
 }
