@@ -29,6 +29,12 @@ describe('serializer', () => {
     assert.equal(escapeAttr('a&b<c>d"e\nf\rg\th'), 'a&amp;b&lt;c&gt;d&quot;e&#10;f&#13;g&#9;h');
   });
 
+  test("escapes ' too, so single-quoted attributes (stream headers) are safe", () => {
+    assert.equal(escapeAttr("en'><evil/>"), 'en&apos;&gt;&lt;evil/&gt;');
+    const back = reparse(`<message xmlns="jabber:client" a='${escapeAttr(`it's "q"`)}'/>`);
+    assert.equal(back.attrs.a, `it's "q"`);
+  });
+
   test('writes xmlns only where the namespace changes', () => {
     const iq = x('iq', NS_CLIENT, { type: 'get', id: '1' }, x('query', NS_ROSTER));
     assert.equal(

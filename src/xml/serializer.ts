@@ -2,14 +2,17 @@ import type { Element } from './element.ts';
 
 const TEXT_SPECIAL = /[&<>]/;
 const TEXT_SPECIAL_G = /[&<>]/g;
-const ATTR_SPECIAL = /[&<>"\n\r\t]/;
-const ATTR_SPECIAL_G = /[&<>"\n\r\t]/g;
+const ATTR_SPECIAL = /[&<>"'\n\r\t]/;
+const ATTR_SPECIAL_G = /[&<>"'\n\r\t]/g;
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
   '"': '&quot;',
+  // Stream headers, BOSH bodies and WebSocket <open/> are written single-quoted and echo
+  // client-chosen values (xml:lang): both quote characters are escaped everywhere.
+  "'": '&apos;',
   // Character references keep these intact: a parser normalizes literal ones in attribute
   // values to spaces (XML 1.0 §3.3.3).
   '\n': '&#10;',
@@ -24,7 +27,7 @@ export function escapeText(s: string): string {
   return TEXT_SPECIAL.test(s) ? s.replace(TEXT_SPECIAL_G, replace) : s;
 }
 
-/** Escapes a value for a double-quoted attribute. */
+/** Escapes a value for an attribute, single- or double-quoted. */
 export function escapeAttr(s: string): string {
   return ATTR_SPECIAL.test(s) ? s.replace(ATTR_SPECIAL_G, replace) : s;
 }

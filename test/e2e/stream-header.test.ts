@@ -43,6 +43,15 @@ describe('stream header errors (RFC 6120 §4.9.3)', () => {
     c.close();
   });
 
+  test("an xml:lang with ' is escaped in our single-quoted header, not injected", async () => {
+    const c = await TestClient.connect(server.port);
+    c.sendRaw(header(`to='localhost' version='1.0' xml:lang="x'y" ${GOOD_NS}`));
+    await c.expectName('features', NS_STREAM);
+    assert.equal(c.streamHeader?.['xml:lang'], "x'y");
+    assert.ok(c.raw.includes("xml:lang='x&apos;y'"), c.raw.slice(0, 400));
+    c.close();
+  });
+
   test('wrong stream namespace → invalid-namespace (§4.9.3.10)', async () => {
     const cond = await headerError(
       server.port,
