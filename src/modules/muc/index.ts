@@ -1,5 +1,6 @@
 import { s } from '../../config/index.ts';
 import { defineModule, onHook } from '../module-api.ts';
+import { createMucArchiveStore } from './muc-archive-store.sql.ts';
 import { createMucStore } from './muc-store.sql.ts';
 import type { RoomConfig } from './room-config.ts';
 import { MucService } from './service.ts';
@@ -84,11 +85,13 @@ export const modMuc = defineModule({
       note: 'no room registration, voice requests or IQ forwarding to occupants; one node',
     },
     { xep: 410, version: '1.1.0', note: 'self-ping answered by the service' },
+    { xep: 359, version: '0.7.0', note: 'stanza-id on archived groupchat messages' },
   ],
   options,
   async start(ctx) {
     const o = ctx.options;
     const store = await createMucStore(ctx.db);
+    const archive = await createMucArchiveStore(ctx.db);
     const d = o.default_room;
     const defaults: RoomConfig = {
       title: '',
@@ -121,6 +124,7 @@ export const modMuc = defineModule({
       const svc = new MucService(domain, o.service_name, limits, defaults, {
         router: ctx.router,
         store,
+        archive,
         log: ctx.log,
       });
       await svc.load();
@@ -156,5 +160,7 @@ export const modMuc = defineModule({
   },
 });
 
+export { createMucArchiveStore } from './muc-archive-store.sql.ts';
+export type { MucArchiveStore, RoomMessage } from './muc-archive-store.ts';
 export { createMucStore } from './muc-store.sql.ts';
 export type { MucStore, StoredAffiliation, StoredRoom } from './muc-store.ts';

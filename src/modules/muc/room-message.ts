@@ -1,6 +1,7 @@
 import { StanzaError } from '../../errors/index.ts';
 import { type Jid, tryParseJid } from '../../jid/index.ts';
-import { type Element, NS_CLIENT, NS_MUC_USER, x } from '../../xml/index.ts';
+import { type Element, NS_CLIENT, NS_MUC_USER, NS_SID, x } from '../../xml/index.ts';
+import { encodeStanza } from '../mam/stored-stanza.ts';
 import type { Occupant, Room } from './room.ts';
 
 /** §7.4 / §8.1: a message of type groupchat from an occupant to the room. */
@@ -9,7 +10,7 @@ export function groupchat(room: Room, occ: Occupant, stanza: Element): void {
   if (occ.role === 'visitor' || occ.role === 'none') throw new StanzaError('forbidden');
   const subject = stanza.getChild('subject', NS_CLIENT);
   const hasBody = stanza.getChild('body', NS_CLIENT) !== undefined;
-  const out = stanza.clone();
+  const out = reflected(room, stanza);
   out.setAttr('from', room.occupantJid(occ.nick));
   out.setAttr('to', undefined);
   if (subject && !hasBody) {
@@ -20,8 +21,50 @@ export function groupchat(room: Room, occ: Occupant, stanza: Element): void {
     room.broadcast(out);
     return;
   }
-  room.history.add(out, room.host.now());
+  if (archivable(out)) {
+    // XEP-0359 §3 / XEP-0313 §5.1.2: the room archives the message under its own stanza-id.
+    const id = room.host.newId();
+    const now = room.host.now();
+    out.append(x('stanza-id', NS_SID, { by: room.jid.bareString(), id }));
+    room.host.archive({
+      id,
+      nick: occ.nick,
+      realJid: occ.real.bareString(),
+      occupantId: '',
+      createdAt: now,
+      stanza: encodeStanza(out),
+    });
+    room.history.add(out, now);
+  }
   room.broadcast(out);
+}
+
+/** XEP-0359 §5: a stanza-id claiming to be the room's is a forgery and goes. */
+function reflected(room: Room, stanza: Element): Element {
+  const out = stanza.clone();
+  const by = room.jid.bareString();
+  out.removeChildren((c) => c.name === 'stanza-id' && c.ns === NS_SID && c.attrs.by === by);
+  return out;
+}
+
+/** Namespaces of payloads that alone make a message not worth keeping (chat states, hints). */
+const EPHEMERAL = new Set(['http://jabber.org/protocol/chatstates', 'urn:xmpp:sid:0']);
+const NS_HINTS = 'urn:xmpp:hints';
+
+/**
+ * XEP-0313 §5.1.2 / XEP-0334: what the room archives: messages with content, unless the sender
+ * asked for no storage; a bare chat state is not content.
+ */
+function archivable(m: Element): boolean {
+  const children = m.elements();
+  if (
+    children.some(
+      (c) => c.ns === NS_HINTS && (c.name === 'no-store' || c.name === 'no-permanent-store'),
+    )
+  ) {
+    return false;
+  }
+  return children.some((c) => !EPHEMERAL.has(c.ns) && c.ns !== NS_HINTS);
 }
 
 /** §7.5: a private message between occupants, to room@service/nick. */
@@ -35,7 +78,7 @@ export function privateMessage(room: Room, occ: Occupant, nick: string, stanza: 
     (allow === 'participants' && occ.role !== 'visitor') ||
     (allow === 'moderators' && occ.role === 'moderator');
   if (!ok) throw new StanzaError('forbidden');
-  const out = stanza.clone();
+  const out = reflected(room, stanza);
   out.setAttr('from', room.occupantJid(occ.nick));
   out.setAttr('to', target.real.toString());
   // §7.5: the service adds an empty muc#user extension so clients know it came via the room.

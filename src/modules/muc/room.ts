@@ -1,6 +1,7 @@
 import type { Jid } from '../../jid/index.ts';
 import { type Element, NS_CLIENT, NS_MUC, NS_MUC_USER, x } from '../../xml/index.ts';
 import { History } from './history.ts';
+import type { NewRoomMessage } from './muc-archive-store.ts';
 import type { RoomConfig } from './room-config.ts';
 
 export type Affiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none';
@@ -37,6 +38,10 @@ export interface RoomHost {
   joined(real: Jid, room: Room): void;
   left(real: Jid, room: Room): void;
   now(): number;
+  /** A new archive UID: the room's XEP-0359 stanza-id of a message. */
+  newId(): string;
+  /** Queues a message for the room's archive; it is written before the outbox is routed. */
+  archive(msg: NewRoomMessage): void;
 }
 
 export interface PresenceOptions {

@@ -11,6 +11,7 @@ import {
   NS_MUC_OWNER,
   x,
 } from '../../xml/index.ts';
+import type { MucArchiveStore } from './muc-archive-store.ts';
 import type { MucStore } from './muc-store.ts';
 import type { RoomConfig } from './room-config.ts';
 import { MucService } from './service.ts';
@@ -38,6 +39,14 @@ const noStore: MucStore = {
   saveRoom: async () => {},
   deleteRoom: async () => false,
   removeAffiliations: async () => 0,
+};
+
+const noArchive: MucArchiveStore = {
+  append: async () => {},
+  query: async () => undefined,
+  get: async () => undefined,
+  retract: async () => false,
+  removeRoom: async () => 0,
 };
 
 test('a bounce routed back into a room while it sends does not wedge the room', {
@@ -73,7 +82,7 @@ test('a bounce routed back into a room while it sends does not wedge the room', 
       maxAffiliations: 10,
     },
     DEFAULTS,
-    { router, store: noStore, log: silentLogger() },
+    { router, store: noStore, archive: noArchive, log: silentLogger() },
   );
   const send = (el: Element, from: string) =>
     svc.handle(el, parseJid(from), parseJid(el.attrs.to ?? ''));

@@ -3,6 +3,8 @@ import { type Jid, makeJid, tryParseJid } from '../../jid/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Router } from '../../router/index.ts';
 import { type Element, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING } from '../../xml/index.ts';
+import { ArchiveIds } from '../mam/archive-id.ts';
+import type { MucArchiveStore, NewRoomMessage } from './muc-archive-store.ts';
 import { serviceInfo, serviceItems } from './muc-disco.ts';
 import type { MucStore, StoredRoom } from './muc-store.ts';
 import { type Affiliation, Room, type RoomHost } from './room.ts';
@@ -25,6 +27,8 @@ export interface MucLimits {
 interface Entry {
   room: Room;
   outbox: Element[];
+  /** Messages to archive before the outbox goes out. */
+  archived: NewRoomMessage[];
   /** The room has a row in the store. */
   stored: boolean;
 }
@@ -41,13 +45,19 @@ export class MucService {
   private readonly chains = new Map<string, Promise<void>>();
   /** Tasks queued per room, bounded so a flood cannot grow a room's queue without limit. */
   private readonly queued = new Map<string, number>();
+  private readonly ids = new ArchiveIds();
 
   constructor(
     readonly domain: string,
     private readonly name: string,
     private readonly limits: MucLimits,
     private readonly defaults: RoomConfig,
-    private readonly deps: { router: Router; store: MucStore; log: Logger },
+    private readonly deps: {
+      router: Router;
+      store: MucStore;
+      archive: MucArchiveStore;
+      log: Logger;
+    },
   ) {}
 
   /** Loads the persistent rooms (at most max_rooms). */
@@ -174,6 +184,7 @@ export class MucService {
 
   private newEntry(name: string, config: RoomConfig): Entry {
     const outbox: Element[] = [];
+    const archived: NewRoomMessage[] = [];
     const host: RoomHost = {
       send: (el) => {
         outbox.push(el);
@@ -191,15 +202,20 @@ export class MucService {
         if (set && set.size === 0) this.joined.delete(key);
       },
       now: () => Date.now(),
+      newId: () => this.ids.next(),
+      archive: (m) => {
+        archived.push(m);
+      },
     };
     const room = new Room(makeJid(name, this.domain), config, this.limits.historySize, host);
-    const e: Entry = { room, outbox, stored: false };
+    const e: Entry = { room, outbox, archived, stored: false };
     this.rooms.set(name, e);
     return e;
   }
 
   /** Routes what the room queued, saves what changed, forgets rooms that are gone. */
   private async finish(e: Entry, outcome: RoomOutcome): Promise<void> {
+    await this.writeArchive(e);
     const out = e.outbox.splice(0);
     for (const el of out) {
       const from = tryParseJid(el.attrs.from ?? '');
@@ -210,7 +226,11 @@ export class MucService {
     const gone =
       outcome.destroyed === true || (room.occupants.size === 0 && !room.config.persistent);
     if (gone || room.locked) {
-      if (gone) this.rooms.delete(room.name);
+      if (gone) {
+        this.rooms.delete(room.name);
+        // A room that is gone takes its archive along: a new room of that name is not its heir.
+        await this.deps.archive.removeRoom(this.domain, room.name);
+      }
       if (e.stored) await this.deps.store.deleteRoom(this.domain, room.name);
       e.stored = false;
       return;
@@ -223,6 +243,21 @@ export class MucService {
     } else if (e.stored) {
       await this.deps.store.deleteRoom(this.domain, room.name);
       e.stored = false;
+    }
+  }
+
+  /**
+   * The room reflects a message only once it is archived (as user archives do, ARCHITECTURE.md
+   * §5); when the archive fails nothing queued goes out and the sender gets an error.
+   */
+  private async writeArchive(e: Entry): Promise<void> {
+    const msgs = e.archived.splice(0);
+    try {
+      for (const m of msgs) await this.deps.archive.append(this.domain, e.room.name, m);
+    } catch (err) {
+      this.deps.log.warn({ what: 'muc_archive_write_failed', room: e.room.name, err });
+      e.outbox.length = 0;
+      throw new StanzaError('internal-server-error');
     }
   }
 
