@@ -86,9 +86,10 @@ export function wireCluster(o: {
       }
     },
     deliver: async (stanza) => {
+      // With its own xmlns: the receiving node parses it outside any stream (issue 19).
       service.forward(
         r.node,
-        serialize(stanza, NS_CLIENT),
+        serialize(stanza),
         stanza.attrs.from ?? '',
         r.jid.toString(),
         hopsInFlight.value,

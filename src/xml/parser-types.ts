@@ -30,4 +30,9 @@ export interface StreamParserOptions {
   maxNameLength?: number;
   /** 'stream': RFC 6120 TCP stream; 'websocket': RFC 7395, each top-level element is a stanza. */
   framing?: 'stream' | 'websocket';
+  /**
+   * Websocket framing: the default namespace in effect outside any element ('' if unset). A
+   * stanza serialized for a jabber:client context (no `xmlns` of its own) needs NS_CLIENT here.
+   */
+  outerNamespace?: string;
 }

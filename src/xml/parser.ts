@@ -32,6 +32,7 @@ export class XmppStreamParser {
   private sax!: Sax;
   private decoder!: TextDecoder;
   private ns!: NamespaceStack;
+  private readonly outerNamespace: string;
   /** Open elements of the stanza being built. */
   private readonly open: Element[] = [];
   private state = OPEN;
@@ -52,6 +53,7 @@ export class XmppStreamParser {
   constructor(opts: StreamParserOptions, handler: StreamParserHandler) {
     this.handler = handler;
     this.websocket = opts.framing === 'websocket';
+    this.outerNamespace = opts.outerNamespace ?? '';
     this.maxBytes = opts.maxStanzaBytes;
     this.maxDepth = opts.maxDepth ?? 32;
     this.limits = { maxAttrs: opts.maxAttrs ?? 64, maxNameLength: opts.maxNameLength ?? 256 };
@@ -72,7 +74,7 @@ export class XmppStreamParser {
   reset(): void {
     this.gen++;
     this.decoder = new TextDecoder('utf-8', { fatal: true });
-    this.ns = new NamespaceStack();
+    this.ns = new NamespaceStack(this.outerNamespace);
     this.open.length = 0;
     this.state = OPEN;
     this.segBytes = 0;
