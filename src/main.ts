@@ -10,6 +10,7 @@ import { ConfigError } from './config/index.ts';
 import { createNode } from './node.ts';
 import { checkFdLimit, readFdLimit, watchFdExhaustion } from './observability/fd-limits.ts';
 import { closeLogger, createLogger, type Logger } from './observability/logger.ts';
+import { ensurePrivateDir } from './storage/private-files.ts';
 
 /**
  * The node process: argv → config → logger → environment checks → createNode() → control port
@@ -53,6 +54,8 @@ async function main(): Promise<number> {
   const logFile =
     config.general.log_file ?? argv['log-file'] ?? join(config.general.data_dir, 'meerkat.log');
   config = { ...config, general: { ...config.general, log_file: logFile } };
+  // Before the logger: its file usually lives in the data dir, which is created 0700.
+  ensurePrivateDir(config.general.data_dir);
   const log = createLogger({
     level: config.general.loglevel,
     file: logFile,

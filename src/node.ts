@@ -1,5 +1,4 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import type { SecureContext } from 'node:tls';
 import type { AdminServices } from './admin/services.ts';
 import { createAccountStore } from './auth/account-store.sql.ts';
@@ -33,6 +32,7 @@ import { timedDb, timeRouting } from './observability/metrics-timing.ts';
 import { Router } from './router/index.ts';
 import { SessionManager } from './sm/index.ts';
 import { openDatabase, type SqlDb } from './storage/index.ts';
+import { ensurePrivateDir } from './storage/private-files.ts';
 import { NS_CLIENT, x } from './xml/index.ts';
 
 export const VERSION = '0.1.0';
@@ -76,7 +76,15 @@ export async function createNode(
 ): Promise<MeerkatNode> {
   const hosts = new Set(config.general.hosts);
   const dataDir = config.general.data_dir;
-  await mkdir(dataDir, { recursive: true });
+  const dirMode = ensurePrivateDir(dataDir);
+  if (dirMode.loose) {
+    log.warn({
+      what: 'data_dir_permissions',
+      dataDir,
+      mode: dirMode.mode.toString(8),
+      hint: `group or others can enter the data dir (database, cookie, TLS key): chmod 700 ${dataDir}`,
+    });
+  }
   const metrics = createMetrics();
   const rawDb: SqlDb = await openDatabase(
     config.storage.backend === 'postgres'

@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ensurePrivateDir, ensurePrivateFile } from '../storage/private-files.ts';
 import type { GlobalOptions } from './argv.ts';
 import { type CliContext, EXIT, type ExitCode } from './context.ts';
 import { processAlive, readPidFile, writePidFile } from './pid-file.ts';
@@ -47,9 +47,10 @@ export async function start(ctx: CliContext, target: Target): Promise<ExitCode> 
     ctx.err('Node is already running!');
     return EXIT.error;
   }
-  await mkdir(target.dataDir, { recursive: true });
+  ensurePrivateDir(target.dataDir);
   const logFile = target.config.general.log_file ?? join(target.dataDir, 'meerkat.log');
-  const fd = openSync(logFile, 'a', 0o640);
+  ensurePrivateFile(logFile);
+  const fd = openSync(logFile, 'a');
   try {
     // Detached, own session, stdio to the log: the node outlives this shell.
     const child = await spawnNode(target, ['--log-file', logFile], ['ignore', fd, fd], true);

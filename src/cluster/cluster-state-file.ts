@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ensurePrivateDir } from '../storage/private-files.ts';
 
 /**
  * What a node remembers of its cluster in its data dir, so a restart rejoins without a
@@ -26,7 +27,7 @@ export async function readClusterState(dataDir: string): Promise<ClusterStateFil
 
 export async function writeClusterState(dataDir: string, s: ClusterStateFile): Promise<void> {
   const path = clusterStatePath(dataDir);
-  await mkdir(dirname(path), { recursive: true });
+  ensurePrivateDir(dirname(path));
   const tmp = `${path}.tmp`;
   await writeFile(tmp, JSON.stringify(s), { mode: 0o600 });
   await rename(tmp, path);

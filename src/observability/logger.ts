@@ -5,7 +5,10 @@
  *   log.warn({ what: 'offline_write_failed', user, err });
  * Stanzas only at debug; passwords, cookies and secrets are redacted whatever the call passes.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
+import { ensurePrivateFile } from '../storage/private-files.ts';
 
 export type { Logger } from 'pino';
 export type LogLevel = LevelWithSilent;
@@ -33,7 +36,10 @@ interface StreamEntry {
 export function createLogger(opts: LoggerOptions): Logger {
   const streams: { level: 'trace'; stream: DestinationStream }[] = [];
   if (opts.file !== undefined) {
-    const file = pino.destination({ dest: opts.file, append: true, mkdir: true, sync: false });
+    // 0600: log lines name users, addresses and resources (issue 10).
+    mkdirSync(dirname(opts.file), { recursive: true });
+    ensurePrivateFile(opts.file);
+    const file = pino.destination({ dest: opts.file, append: true, sync: false });
     streams.push({ level: 'trace', stream: file });
   }
   if (opts.stdout)

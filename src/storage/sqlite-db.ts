@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { BoundedCache } from './bounded-cache.ts';
+import { ensurePrivateSqliteFiles } from './private-files.ts';
 import { ScopedTx, type TxExecutor } from './scoped-tx.ts';
 import { SerialLock } from './serial-lock.ts';
 import type { SqlDb, SqliteConfig } from './sql-db.ts';
@@ -29,6 +30,8 @@ export class SqliteDb implements SqlDb {
   constructor(cfg: SqliteConfig) {
     this.#busyTimeoutMs = cfg.busyTimeoutMs ?? 5000;
     this.#inTransaction = cfg.detectMisuse ? new AsyncLocalStorage() : undefined;
+    // 0600 for the database and its -wal/-shm: accounts and messages (issue 10).
+    ensurePrivateSqliteFiles(cfg.path);
     this.#conn = new Database(cfg.path);
     try {
       // WAL: readers don't block the writer, and a commit is one append (sqlite.org/wal.html).

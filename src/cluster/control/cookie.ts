@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '../../storage/private-files.ts';
 
 export interface CookieSource {
   /** `[node] cookie` */
@@ -46,7 +47,7 @@ export async function resolveCookie(src: CookieSource): Promise<string> {
   if (!src.create) {
     throw new Error(`no cookie: ${path} does not exist (has the node started once?)`);
   }
-  await mkdir(src.dataDir, { recursive: true });
+  ensurePrivateDir(src.dataDir);
   const cookie = randomBytes(32).toString('base64url');
   try {
     // 0600: the cookie is a password to the whole cluster.
