@@ -324,6 +324,9 @@ export async function createNode(
             accounts.setSecrets(user, domain, await deriveAccountSecrets(password, iterations)),
         },
         serverVersion: VERSION,
+        dataDir,
+        httpListeners: () =>
+          httpListeners.map((l) => ({ ip: l.ip, port: l.port, secure: l.kind === 'https' })),
       });
       await cluster.start(router);
       boshDirectory.start();
@@ -354,6 +357,7 @@ export async function createNode(
         metrics,
         ready,
         bosh: boshDirectory,
+        prefixRoutes: modules.httpRoutes(),
       });
       if (config.metrics.enabled) {
         const { ip, port } = config.metrics;

@@ -5,6 +5,7 @@ import type {
   ModuleCommand,
   ModuleContext,
   ModuleDefinition,
+  ModuleHttpRoute,
   ModuleRegistrations,
 } from './module-api.ts';
 
@@ -63,6 +64,10 @@ export class ModuleManager {
 
   commands(): ModuleCommand[] {
     return this.running.flatMap((r) => r.regs.commands ?? []);
+  }
+
+  httpRoutes(): ModuleHttpRoute[] {
+    return this.running.flatMap((r) => r.regs.http ?? []);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Schema } from '../config/index.ts';
 import type { HookBus, HookHandler, HookName, HookRegistration } from '../hooks/index.ts';
 import type { IqDispatcher, IqRegistration, IqTracker } from '../iq/index.ts';
+import type { HttpHandler } from '../net/http-listener.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Router } from '../router/index.ts';
 import type { SessionManager } from '../sm/index.ts';
@@ -47,6 +48,17 @@ export interface ModuleContext<O> {
   moduleFeatures(): { server: string[]; account: string[] };
   /** Other modules' public APIs by module id (only modules started before this one). */
   api<T>(id: string): T | undefined;
+  /** [general] data_dir: where a module keeps files of its own. */
+  dataDir: string;
+  /** The started `[[listen.http]]` listeners; empty until they listen (read at request time). */
+  httpListeners(): readonly { ip: string; port: number; secure: boolean }[];
+}
+
+/** An HTTP endpoint a module serves on every `[[listen.http]]` listener. */
+export interface ModuleHttpRoute {
+  /** Every request whose path starts with this (e.g. `/upload/`). */
+  prefix: string;
+  handler: HttpHandler;
 }
 
 export interface ModuleRegistrations {
@@ -57,6 +69,8 @@ export interface ModuleRegistrations {
   /** disco#info features of accounts' bare JIDs. */
   accountFeatures?: string[];
   commands?: ModuleCommand[];
+  /** HTTP endpoints by path prefix (on the HTTP listeners, which start after the modules). */
+  http?: ModuleHttpRoute[];
   /** A public API object other modules may use via ctx.api(id). */
   api?: unknown;
   stop?(): Promise<void>;

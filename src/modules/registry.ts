@@ -1,6 +1,7 @@
 import { modBlocking } from './blocking/index.ts';
 import { modCarbons } from './carbons/index.ts';
 import { modDisco } from './disco/index.ts';
+import { modHttpUpload } from './http-upload/index.ts';
 import { modLast } from './last/index.ts';
 import { modMam } from './mam/index.ts';
 import type { ModuleDefinition } from './module-api.ts';
@@ -21,6 +22,7 @@ export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
   modBlocking,
   modCarbons,
   modDisco,
+  modHttpUpload,
   modLast,
   modMam,
   modMuc,

@@ -23,6 +23,8 @@ export interface HttpEndpointDeps {
   ready(): Promise<ReadyState>;
   /** In a cluster: finds BOSH sessions on other nodes (src/cluster/bosh-directory.ts). */
   bosh?: { attach(endpoint: BoshLocalEndpoint): BoshRemote };
+  /** Modules' endpoints by path prefix, served on every listener. */
+  prefixRoutes?: readonly { prefix: string; handler: HttpHandler }[];
 }
 
 /** Starts every `[[listen.http]]` listener, in config order; WebSockets run C2sSession. */
@@ -69,6 +71,7 @@ export async function startHttpListeners(
       ready: d.ready,
       onWebSocket: (ws, client) => startWsSession(ws, client, d.c2s, { maxReadRate }),
       routes,
+      prefixRoutes: d.prefixRoutes,
       onDestroyAll: () => bosh?.closeAll(),
     });
     const port = await listener.listen();

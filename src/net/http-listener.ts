@@ -63,6 +63,8 @@ export interface HttpListenerOptions {
   onWebSocket(ws: WebSocket, client: HttpClientInfo): void;
   /** More endpoints by exact path (e.g. BOSH). */
   routes?: ReadonlyMap<string, HttpHandler>;
+  /** More endpoints by path prefix (modules' routes, e.g. XEP-0363 uploads under /upload/). */
+  prefixRoutes?: readonly { prefix: string; handler: HttpHandler }[];
   /** Called by destroyAll(): endpoints with state of their own (BOSH sessions) end it. */
   onDestroyAll?(): void;
 }
@@ -264,6 +266,8 @@ export class HttpListener {
     const path = pathOf(req.url);
     const route = this.o.routes?.get(path);
     if (route) return route(req, res, this.client(req));
+    const prefixed = this.o.prefixRoutes?.find((r) => path.startsWith(r.prefix));
+    if (prefixed) return prefixed.handler(req, res, this.client(req));
     const health = this.o.paths.health && (path === '/health' || path === '/ready');
     if (!health && path !== this.o.paths.websocket) return json(res, 404, { status: 'not_found' });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
