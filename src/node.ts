@@ -315,6 +315,7 @@ export async function createNode(
         sm,
         db,
         log,
+        metrics: metrics.modules,
         userExists,
         removeUser,
         accounts: {

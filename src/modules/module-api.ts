@@ -3,6 +3,7 @@ import type { HookBus, HookHandler, HookName, HookRegistration } from '../hooks/
 import type { IqDispatcher, IqRegistration, IqTracker } from '../iq/index.ts';
 import type { HttpHandler } from '../net/http-listener.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { ModuleCounters } from '../observability/metrics.ts';
 import type { Router } from '../router/index.ts';
 import type { SessionManager } from '../sm/index.ts';
 import type { SqlDb } from '../storage/index.ts';
@@ -33,6 +34,8 @@ export interface ModuleContext<O> {
   sm: SessionManager;
   db: SqlDb;
   log: Logger;
+  /** The node's Prometheus counters that modules report to (docs/metrics.md). */
+  metrics: ModuleCounters;
   /** Whether an account exists (accounts live in the auth store). */
   userExists(user: string, domain: string): Promise<boolean>;
   /** Account writes (XEP-0077): passwords become SCRAM secrets with [auth] scram_iterations. */

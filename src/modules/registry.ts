@@ -1,5 +1,6 @@
 import { modBlocking } from './blocking/index.ts';
 import { modCarbons } from './carbons/index.ts';
+import { modCsi } from './csi/index.ts';
 import { modDisco } from './disco/index.ts';
 import { modHttpUpload } from './http-upload/index.ts';
 import { modLast } from './last/index.ts';
@@ -21,6 +22,7 @@ import { modVersion } from './version/index.ts';
 export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
   modBlocking,
   modCarbons,
+  modCsi,
   modDisco,
   modHttpUpload,
   modLast,
@@ -42,6 +44,7 @@ export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
 export const DEFAULT_MODULES: readonly string[] = [
   'mod_blocking',
   'mod_carbons',
+  'mod_csi',
   'mod_disco',
   'mod_last',
   'mod_mam',

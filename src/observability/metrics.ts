@@ -10,6 +10,19 @@ export interface ListenerCounters {
   acceptFailed(kind: string, code: string): void;
 }
 
+/** What mod_csi reports (XEP-0352 Client State Indication). */
+export interface CsiCounters {
+  state(state: 'active' | 'inactive'): void;
+  queued(kind: 'presence' | 'chat_state' | 'other'): void;
+  dropped(reason: 'chat_state' | 'superseded'): void;
+  flushed(reason: 'active' | 'urgent' | 'full' | 'closed', stanzas: number): void;
+}
+
+/** Counters modules report through their context (ModuleContext.metrics). */
+export interface ModuleCounters {
+  readonly csi: CsiCounters;
+}
+
 /**
  * One node's Prometheus metrics (issue 6). Each node has its own Registry: tests run several
  * nodes in one process, and a global registry would mix them. Names are listed in docs/metrics.md.
@@ -18,6 +31,7 @@ export interface NodeMetrics {
   readonly registry: Registry;
   readonly c2s: C2sCounters;
   readonly listeners: ListenerCounters;
+  readonly modules: ModuleCounters;
   observeRouting(seconds: number): void;
   observeStorage(op: 'query' | 'run' | 'exec' | 'transaction', seconds: number): void;
   /** Counts refusals a listener keeps itself (C2sListener.refused), read at scrape time. */
@@ -187,6 +201,7 @@ export function createMetrics(): NodeMetrics {
 
   return {
     registry,
+    modules: { csi: csiCounters(registers) },
     contentType: registry.contentType,
     setClusterSource: (read) => {
       clusterSource = read;
@@ -211,6 +226,47 @@ export function createMetrics(): NodeMetrics {
     },
     render: () => registry.metrics(),
     stop: () => loop.disable(),
+  };
+}
+
+function csiCounters(registers: Registry[]): CsiCounters {
+  const states = new Counter({
+    name: 'meerkat_csi_state_changes_total',
+    help: 'Client state indications received (XEP-0352), by state (active, inactive)',
+    labelNames: ['state'],
+    registers,
+  });
+  const queued = new Counter({
+    name: 'meerkat_csi_queued_total',
+    help: 'Stanzas held for inactive clients, by kind (presence, chat_state, other)',
+    labelNames: ['kind'],
+    registers,
+  });
+  const dropped = new Counter({
+    name: 'meerkat_csi_dropped_total',
+    help: 'Stanzas never delivered to inactive clients, by reason (chat_state, superseded)',
+    labelNames: ['reason'],
+    registers,
+  });
+  const flushes = new Counter({
+    name: 'meerkat_csi_flushes_total',
+    help: 'Queue flushes for inactive clients, by reason (active, urgent, full, closed)',
+    labelNames: ['reason'],
+    registers,
+  });
+  const flushed = new Counter({
+    name: 'meerkat_csi_flushed_stanzas_total',
+    help: 'Held stanzas delivered by a flush',
+    registers,
+  });
+  return {
+    state: (state) => states.inc({ state }),
+    queued: (kind) => queued.inc({ kind }),
+    dropped: (reason) => dropped.inc({ reason }),
+    flushed: (reason, n) => {
+      flushes.inc({ reason });
+      flushed.inc(n);
+    },
   };
 }
 
