@@ -25,7 +25,7 @@ test('a slot request needs a filename and a positive integer size; content-type 
       .contentType,
     'text/plain; charset=utf-8',
   );
-  for (const bad of [
+  for (const bad of <Record<string, string>[]>[
     { filename: 'a', size: '-1' },
     { filename: 'a', size: '0' },
     { filename: 'a', size: '1.5' },
