@@ -1,55 +1,57 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { NS_CLIENT, NS_DELAY, x } from '../../xml/index.ts';
-import { History, parseHistoryRequest } from './history.ts';
+import { NS_CLIENT, NS_DELAY, serialize, x } from '../../xml/index.ts';
+import {
+  type HistoryEntry,
+  historyMessages,
+  historyWindow,
+  parseHistoryRequest,
+} from './history.ts';
 
 const msg = (body: string) =>
-  x(
-    'message',
-    NS_CLIENT,
-    { from: 'r@c/n', to: 'u@h/r', type: 'groupchat' },
-    x('body', NS_CLIENT, {}, body),
-  );
-const bodies = (h: History, req: Parameters<History['select']>[0], now = 10_000) =>
-  h.select(req, now, 'r@c').map((m) => m.getChildText('body', NS_CLIENT));
+  x('message', NS_CLIENT, { from: 'r@c/n', type: 'groupchat' }, x('body', NS_CLIENT, {}, body));
+const entries = (...bodies: string[]): HistoryEntry[] =>
+  bodies.map((b, i) => ({ stanza: msg(b), at: (i + 1) * 1000 }));
+const bodies = (els: { getChildText(n: string, ns: string): string | undefined }[]) =>
+  els.map((m) => m.getChildText('body', NS_CLIENT));
 
 describe('MUC discussion history (XEP-0045 §7.2.14)', () => {
-  test('keeps at most history_size messages, oldest dropped', () => {
-    const h = new History(3);
-    for (let i = 1; i <= 5; i++) h.add(msg(`m${i}`), i * 1000);
-    assert.equal(h.size, 3);
-    assert.deepEqual(bodies(h, {}), ['m3', 'm4', 'm5']);
+  test('the window is the room’s history size unless the client asks for fewer', () => {
+    assert.deepEqual(historyWindow({}, 10_000, 20), { max: 20 });
+    assert.deepEqual(historyWindow({ maxstanzas: 5 }, 10_000, 20), { max: 5 });
+    assert.deepEqual(historyWindow({ maxstanzas: 500 }, 10_000, 20), { max: 20 });
+    assert.equal(historyWindow({ maxstanzas: 0 }, 10_000, 20), undefined);
+    assert.equal(historyWindow({}, 10_000, 0), undefined);
+    assert.equal(historyWindow({ maxchars: 0 }, 10_000, 20), undefined);
   });
 
-  test('size 0 keeps nothing', () => {
-    const h = new History(0);
-    h.add(msg('x'), 1);
-    assert.deepEqual(bodies(h, {}), []);
+  test('seconds and since both bound the window: the later one wins', () => {
+    assert.deepEqual(historyWindow({ seconds: 3 }, 10_000, 20), { max: 20, start: 7000 });
+    assert.deepEqual(historyWindow({ since: 8000, seconds: 3 }, 10_000, 20), {
+      max: 20,
+      start: 8000,
+    });
+    assert.deepEqual(historyWindow({ since: 2000, seconds: 3 }, 10_000, 20), {
+      max: 20,
+      start: 7000,
+    });
   });
 
-  test('maxstanzas, seconds and since each limit the replay', () => {
-    const h = new History(10);
-    for (let i = 1; i <= 5; i++) h.add(msg(`m${i}`), i * 1000);
-    assert.deepEqual(bodies(h, { maxstanzas: 2 }), ['m4', 'm5']);
-    assert.deepEqual(bodies(h, { maxstanzas: 0 }), []);
-    assert.deepEqual(bodies(h, { seconds: 2 }, 5000), ['m3', 'm4', 'm5']);
-    assert.deepEqual(bodies(h, { since: 4000 }), ['m4', 'm5']);
+  test('maxchars keeps the newest messages that fit', () => {
+    const e = entries('a', 'b', 'c');
+    const one = serialize(msg('c')).length;
+    assert.deepEqual(bodies(historyMessages(e, { maxchars: one }, 'r@c')), ['c']);
+    assert.deepEqual(bodies(historyMessages(e, { maxchars: one * 2 + 1 }, 'r@c')), ['b', 'c']);
+    assert.deepEqual(bodies(historyMessages(e, { maxchars: 100_000 }, 'r@c')), ['a', 'b', 'c']);
+    assert.deepEqual(bodies(historyMessages(e, {}, 'r@c')), ['a', 'b', 'c']);
   });
 
-  test('maxchars counts whole serialized messages from the newest', () => {
-    const h = new History(10);
-    h.add(msg('a'), 1);
-    h.add(msg('b'), 2);
-    const one = bodies(h, { maxchars: 100 }).length;
-    assert.equal(one, 1);
-    assert.deepEqual(bodies(h, { maxchars: 0 }), []);
-    assert.deepEqual(bodies(h, { maxchars: 100_000 }), ['a', 'b']);
-  });
-
-  test('replayed messages carry a delay from the room and no stored recipient', () => {
-    const h = new History(5);
-    h.add(msg('hello'), Date.UTC(2024, 0, 2, 3, 4, 5));
-    const [m] = h.select({}, Date.now(), 'r@c');
+  test('replayed messages carry a delay from the room and no recipient', () => {
+    const [m] = historyMessages(
+      [{ stanza: msg('hello'), at: Date.UTC(2024, 0, 2, 3, 4, 5) }],
+      {},
+      'r@c',
+    );
     assert.equal(m?.attrs.to, undefined);
     assert.equal(m?.getChild('delay', NS_DELAY)?.attrs.stamp, '2024-01-02T03:04:05.000Z');
     assert.equal(m?.getChild('delay', NS_DELAY)?.attrs.from, 'r@c');

@@ -1,12 +1,5 @@
 import { type Element, NS_DELAY, serialize, x } from '../../xml/index.ts';
 
-interface Entry {
-  /** The groupchat message as broadcast (from room/nick, no 'to'). */
-  stanza: Element;
-  at: number;
-  chars: number;
-}
-
 /** What a joining client asks for (XEP-0045 §7.2.14); undefined = the service default. */
 export interface HistoryRequest {
   maxchars?: number;
@@ -15,52 +8,55 @@ export interface HistoryRequest {
   since?: number;
 }
 
-/** A room's recent groupchat messages, at most `max` (option history_size). */
-export class History {
-  private readonly entries: Entry[] = [];
+/** One archived groupchat message as replayed: the reflected stanza (no 'to') and its time. */
+export interface HistoryEntry {
+  stanza: Element;
+  at: number;
+}
 
-  constructor(private readonly max: number) {}
+/**
+ * The archive read a join needs: the last `max` messages from `start` on, `max` being the
+ * client's maxstanzas capped by the room's history size (option history_size); undefined when
+ * nothing is to be replayed.
+ */
+export function historyWindow(
+  req: HistoryRequest,
+  now: number,
+  size: number,
+): { max: number; start?: number } | undefined {
+  const max = Math.min(req.maxstanzas ?? size, size);
+  if (max <= 0 || req.maxchars === 0) return undefined;
+  const bounds = [req.since, req.seconds === undefined ? undefined : now - req.seconds * 1000];
+  const given = bounds.filter((b): b is number => b !== undefined);
+  return given.length === 0 ? { max } : { max, start: Math.max(...given) };
+}
 
-  add(stanza: Element, at: number): void {
-    if (this.max === 0) return;
-    const copy = stanza.clone();
-    copy.setAttr('to', undefined);
-    this.entries.push({ stanza: copy, at, chars: serialize(copy).length });
-    if (this.entries.length > this.max) this.entries.shift();
-  }
-
-  get size(): number {
-    return this.entries.length;
-  }
-
-  /**
-   * XEP-0045 §7.2.14: the messages a joining occupant gets, oldest first, each with a
-   * <delay/> (XEP-0203) from the room; every limit given applies.
-   */
-  select(req: HistoryRequest, now: number, roomJid: string): Element[] {
-    let picked = this.entries;
-    const since = Math.max(
-      req.since ?? Number.NEGATIVE_INFINITY,
-      req.seconds === undefined ? Number.NEGATIVE_INFINITY : now - req.seconds * 1000,
-    );
-    picked = picked.filter((e) => e.at >= since);
-    if (req.maxstanzas !== undefined)
-      picked = picked.slice(Math.max(0, picked.length - req.maxstanzas));
-    if (req.maxchars !== undefined) {
-      let budget = req.maxchars;
-      let start = picked.length;
-      while (start > 0 && picked[start - 1]!.chars <= budget) {
-        budget -= picked[start - 1]!.chars;
-        start--;
-      }
-      picked = picked.slice(start);
+/**
+ * XEP-0045 §7.2.14: the messages a joining occupant gets, oldest first, each with a <delay/>
+ * (XEP-0203) from the room; maxchars keeps the newest messages that fit.
+ */
+export function historyMessages(
+  entries: HistoryEntry[],
+  req: HistoryRequest,
+  roomJid: string,
+): Element[] {
+  let start = entries.length;
+  if (req.maxchars === undefined) start = 0;
+  else {
+    let budget = req.maxchars;
+    while (start > 0) {
+      const chars = serialize(entries[start - 1]!.stanza).length;
+      if (chars > budget) break;
+      budget -= chars;
+      start--;
     }
-    return picked.map((e) => {
-      const m = e.stanza.clone();
-      m.append(x('delay', NS_DELAY, { from: roomJid, stamp: new Date(e.at).toISOString() }));
-      return m;
-    });
   }
+  return entries.slice(start).map((e) => {
+    const m = e.stanza.clone();
+    m.setAttr('to', undefined);
+    m.append(x('delay', NS_DELAY, { from: roomJid, stamp: new Date(e.at).toISOString() }));
+    return m;
+  });
 }
 
 /** Reads <history/> from the join presence's <x xmlns='…muc'/> (XEP-0045 §7.2.14). */

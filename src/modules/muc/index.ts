@@ -1,4 +1,5 @@
 import { s } from '../../config/index.ts';
+import { MAM_MAX_PAGE } from '../mam/mam-store.ts';
 import { defineModule, onHook } from '../module-api.ts';
 import { createMucArchiveStore } from './muc-archive-store.sql.ts';
 import { createMucStore } from './muc-store.sql.ts';
@@ -39,7 +40,7 @@ const options = s.object(
     }),
     service_name: s.string({ doc: 'Name of the service in disco#info', default: 'Chatrooms' }),
     history_size: s.int({
-      doc: 'Groupchat messages a room keeps for joining occupants',
+      doc: 'Most archived groupchat messages replayed to a joining occupant',
       default: 20,
       min: 0,
       max: 1000,
@@ -69,6 +70,18 @@ const options = s.object(
       min: 1,
       max: 1_000_000,
     }),
+    default_page_size: s.int({
+      doc: 'Results per room archive query page when the client gives no RSM <max/>',
+      default: 50,
+      min: 1,
+      max: MAM_MAX_PAGE,
+    }),
+    max_page_size: s.int({
+      doc: 'Most results per room archive query page; a larger RSM <max/> is lowered to this',
+      default: 250,
+      min: 1,
+      max: MAM_MAX_PAGE,
+    }),
     default_room: defaultRoom,
   },
   { doc: 'Multi-User Chat (XEP-0045)' },
@@ -86,6 +99,7 @@ export const modMuc = defineModule({
     },
     { xep: 410, version: '1.1.0', note: 'self-ping answered by the service' },
     { xep: 359, version: '0.7.0', note: 'stanza-id on archived groupchat messages' },
+    { xep: 313, version: '1.1.1', note: 'room archives (MUC MAM), history on join from them' },
   ],
   options,
   async start(ctx) {
@@ -116,6 +130,8 @@ export const modMuc = defineModule({
       maxRoomsPerUser: o.max_rooms_per_user,
       maxUserConferences: o.max_user_conferences,
       maxAffiliations: o.max_affiliations,
+      pageDefault: o.default_page_size,
+      pageMax: o.max_page_size,
     };
     const services = new Map<string, MucService>();
     const undo: (() => void)[] = [];

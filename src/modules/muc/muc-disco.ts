@@ -3,8 +3,10 @@ import {
   NS_DATA_FORMS,
   NS_DISCO_INFO,
   NS_DISCO_ITEMS,
+  NS_MAM,
   NS_MUC,
   NS_PING,
+  NS_SID,
   x,
 } from '../../xml/index.ts';
 import type { Occupant, Room } from './room.ts';
@@ -49,6 +51,9 @@ export function roomInfo(room: Room): Element {
     NS_DISCO_INFO,
     NS_DISCO_ITEMS,
     NS_MUC,
+    // XEP-0313 §6.1 (MUC archive) and XEP-0359 §6 (the room stamps stanza ids).
+    NS_MAM,
+    NS_SID,
     'http://jabber.org/protocol/muc#self-ping-optimization',
     ...configFeatures(room.config),
   ]);

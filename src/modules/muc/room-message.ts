@@ -34,7 +34,6 @@ export function groupchat(room: Room, occ: Occupant, stanza: Element): void {
       createdAt: now,
       stanza: encodeStanza(out),
     });
-    room.history.add(out, now);
   }
   room.broadcast(out);
 }

@@ -1,7 +1,6 @@
 import { StanzaError } from '../../errors/index.ts';
 import type { Jid } from '../../jid/index.ts';
 import { type Element, NS_CLIENT, NS_MUC, x } from '../../xml/index.ts';
-import { parseHistoryRequest } from './history.ts';
 import type { Occupant, PresenceOptions, Room } from './room.ts';
 
 /**
@@ -9,7 +8,14 @@ import type { Occupant, PresenceOptions, Room } from './room.ts';
  * on success the room sends the occupants' presence, the new presence (self last, §7.2.3),
  * the discussion history (§7.2.14) and the subject (§7.2.15).
  */
-export function joinRoom(room: Room, stanza: Element, from: Jid, nick: string, created: boolean) {
+export function joinRoom(
+  room: Room,
+  stanza: Element,
+  from: Jid,
+  nick: string,
+  created: boolean,
+  history: Element[],
+) {
   const aff = room.affiliationOf(from);
   // §7.2.7 banned users; §10.1.1 a locked room admits only its owner (item-not-found).
   if (aff === 'outcast') throw new StanzaError('forbidden');
@@ -38,10 +44,11 @@ export function joinRoom(room: Room, stanza: Element, from: Jid, nick: string, c
   room.broadcastPresence(occ, { selfCodes });
   const to = from.toString();
   const roomJid = room.jid.bareString();
-  const req = parseHistoryRequest(mucX?.getChild('history', NS_MUC));
-  for (const m of room.history.select(req, room.host.now(), roomJid)) {
-    m.setAttr('to', to);
-    room.host.send(m);
+  // §7.2.14: the history the service read from the archive for this join.
+  for (const m of history) {
+    const copy = m.clone();
+    copy.setAttr('to', to);
+    room.host.send(copy);
   }
   // §7.2.15: the subject always follows the history, empty when none was set.
   const subjectFrom = room.subject.nick === '' ? roomJid : room.occupantJid(room.subject.nick);

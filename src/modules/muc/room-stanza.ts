@@ -25,6 +25,8 @@ export interface RoomStanzaContext {
   mayJoinMore(real: Jid): boolean;
   maxUsersCap: number;
   maxAffiliations: number;
+  /** The discussion history for a joining user, read from the archive (§7.2.14). */
+  history: Element[];
 }
 
 export interface RoomOutcome {
@@ -64,7 +66,7 @@ export function handleRoomStanza(
       return {};
     }
     if (!c.mayJoinMore(from)) throw new StanzaError('resource-constraint');
-    joinRoom(room, stanza, from, to.resource, c.created);
+    joinRoom(room, stanza, from, to.resource, c.created, c.history);
     return {};
   }
   if (stanza.name === 'message') {

@@ -1,6 +1,5 @@
 import type { Jid } from '../../jid/index.ts';
 import { type Element, NS_CLIENT, NS_MUC, NS_MUC_USER, x } from '../../xml/index.ts';
-import { History } from './history.ts';
 import type { NewRoomMessage } from './muc-archive-store.ts';
 import type { RoomConfig } from './room-config.ts';
 
@@ -65,7 +64,6 @@ export class Room {
   readonly occupants = new Map<string, Occupant>();
   /** Real full JID → nick. */
   readonly byReal = new Map<string, string>();
-  readonly history: History;
   subject = { text: '', nick: '' };
   /** XEP-0045 §10.1.1: a new room stays locked until its owner configures it. */
   locked = false;
@@ -75,11 +73,8 @@ export class Room {
   constructor(
     readonly jid: Jid,
     public config: RoomConfig,
-    historySize: number,
     readonly host: RoomHost,
-  ) {
-    this.history = new History(historySize);
-  }
+  ) {}
 
   get name(): string {
     return this.jid.local;

@@ -2,12 +2,13 @@ import { errorReply, StanzaError } from '../../errors/index.ts';
 import { type Jid, makeJid, tryParseJid } from '../../jid/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Router } from '../../router/index.ts';
-import { type Element, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING } from '../../xml/index.ts';
+import { type Element, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MAM, NS_PING } from '../../xml/index.ts';
 import { ArchiveIds } from '../mam/archive-id.ts';
 import type { MucArchiveStore, NewRoomMessage } from './muc-archive-store.ts';
 import { serviceInfo, serviceItems } from './muc-disco.ts';
 import type { MucStore, StoredRoom } from './muc-store.ts';
 import { type Affiliation, Room, type RoomHost } from './room.ts';
+import { type RoomArchiveDeps, readHistory, roomMamIq } from './room-archive.ts';
 import { normalizeConfig, type RoomConfig } from './room-config.ts';
 import { expel } from './room-presence.ts';
 import { handleRoomStanza, iqResult, type RoomOutcome } from './room-stanza.ts';
@@ -22,6 +23,9 @@ export interface MucLimits {
   maxRoomsPerUser: number;
   maxUserConferences: number;
   maxAffiliations: number;
+  /** MAM pages on room archives: size without <max/>, and the most a page holds. */
+  pageDefault: number;
+  pageMax: number;
 }
 
 interface Entry {
@@ -46,6 +50,7 @@ export class MucService {
   /** Tasks queued per room, bounded so a flood cannot grow a room's queue without limit. */
   private readonly queued = new Map<string, number>();
   private readonly ids = new ArchiveIds();
+  private readonly archiveDeps: RoomArchiveDeps;
 
   constructor(
     readonly domain: string,
@@ -58,7 +63,15 @@ export class MucService {
       archive: MucArchiveStore;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.archiveDeps = {
+      archive: deps.archive,
+      domain,
+      log: deps.log,
+      pages: { defaultMax: Math.min(limits.pageDefault, limits.pageMax), maxMax: limits.pageMax },
+      historySize: limits.historySize,
+    };
+  }
 
   /** Loads the persistent rooms (at most max_rooms). */
   async load(): Promise<void> {
@@ -146,6 +159,25 @@ export class MucService {
       e = this.create(name, from);
       created = true;
     }
+    const room = e.room;
+    if (!created && stanza.name === 'iq' && to.resource === '' && isMam(stanza)) {
+      // §10.1.1: until configured, a locked room exists only for its owner.
+      if (room.locked && room.affiliationOf(from) !== 'owner') {
+        throw new StanzaError('item-not-found');
+      }
+      const answer = await roomMamIq(this.archiveDeps, room, stanza, from);
+      // XEP-0313 §4.2: the results reach the requester before the IQ result.
+      for (const m of answer.results) await this.deps.router.route(m, room.jid, from);
+      await this.reply(stanza, iqResult(stanza, answer.payload), from, to);
+      return;
+    }
+    const joining =
+      !created &&
+      stanza.name === 'presence' &&
+      stanza.attrs.type === undefined &&
+      to.resource !== '' &&
+      room.occupantByReal(from) === undefined;
+    const history = joining ? await readHistory(this.archiveDeps, room, stanza, Date.now()) : [];
     let outcome: RoomOutcome;
     try {
       outcome = handleRoomStanza(e.room, stanza, from, to, {
@@ -154,6 +186,7 @@ export class MucService {
           (this.joined.get(real.toString())?.size ?? 0) < this.limits.maxUserConferences,
         maxUsersCap: this.limits.maxUsers,
         maxAffiliations: this.limits.maxAffiliations,
+        history,
       });
     } catch (err) {
       if (created) this.rooms.delete(name);
@@ -207,7 +240,7 @@ export class MucService {
         archived.push(m);
       },
     };
-    const room = new Room(makeJid(name, this.domain), config, this.limits.historySize, host);
+    const room = new Room(makeJid(name, this.domain), config, host);
     const e: Entry = { room, outbox, archived, stored: false };
     this.rooms.set(name, e);
     return e;
@@ -287,6 +320,11 @@ export class MucService {
     });
     return run;
   }
+}
+
+function isMam(iq: Element): boolean {
+  const t = iq.attrs.type;
+  return (t === 'get' || t === 'set') && iq.elements()[0]?.ns === NS_MAM;
 }
 
 function toStored(service: string, room: Room): StoredRoom {
