@@ -5,7 +5,7 @@ import { type Config, parseConfig } from '../../src/config/index.ts';
 import { ALL_MODULES, DEFAULT_MODULES } from '../../src/modules/registry.ts';
 import { ensureSelfSignedCertificate } from '../../src/net/tls-certificate.ts';
 import { createNode, type MeerkatNode } from '../../src/node.ts';
-import { silentLogger } from '../../src/observability/logger.ts';
+import { type Logger, silentLogger } from '../../src/observability/logger.ts';
 
 export interface TestServer {
   node: MeerkatNode;
@@ -36,6 +36,8 @@ export interface TestServerOptions {
   storage?: 'sqlite' | 'postgres';
   /** Serve /metrics on a free loopback port (off by default). */
   metrics?: boolean;
+  /** The node's logger (default: silent), e.g. to watch what it logs. */
+  logger?: Logger;
 }
 
 /**
@@ -89,7 +91,7 @@ ${opts.toml ?? ''}
     config.storage.postgres.url =
       process.env.MEERKAT_TEST_PG_URL ?? 'postgres://meerkat:meerkat@127.0.0.1:55432/meerkat';
   }
-  const node = await createNode(config, silentLogger());
+  const node = await createNode(config, opts.logger ?? silentLogger());
   await node.start();
   const [port, tlsPort, plainPort] = node.c2sPorts() as [number, number, number];
   return {
