@@ -2,6 +2,7 @@ import { modBlocking } from './blocking/index.ts';
 import { modCarbons } from './carbons/index.ts';
 import { modCsi } from './csi/index.ts';
 import { modDisco } from './disco/index.ts';
+import { modExtdisco } from './extdisco/index.ts';
 import { modHttpUpload } from './http-upload/index.ts';
 import { modLast } from './last/index.ts';
 import { modMam } from './mam/index.ts';
@@ -24,6 +25,7 @@ export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
   modCarbons,
   modCsi,
   modDisco,
+  modExtdisco,
   modHttpUpload,
   modLast,
   modMam,
