@@ -135,7 +135,7 @@ describe('mod_http_upload: slots, PUT and GET (XEP-0363)', () => {
     );
     assert.match(
       put,
-      /^https:\/\/127\.0\.0\.1:\d+\/upload\/[A-Za-z0-9_-]{22}\/my%20juliet\.jpg\?token=/,
+      /^https:\/\/localhost:\d+\/upload\/[A-Za-z0-9_-]{22}\/my%20juliet\.jpg\?token=/,
     );
     assert.equal(put.split('?')[0], get);
     const pre = await http(get);

@@ -175,8 +175,9 @@ export const modHttpUpload = defineModule({
 
 /**
  * The URL of /upload/ on the first HTTPS listener (XEP-0363 §4: the host MUST provide TLS),
- * else the first HTTP one. A loopback listener is named by its address; any other by the XMPP
- * host (set external_url when the public name differs).
+ * else the first HTTP one. A loopback listener is named `localhost` (the name its self-signed
+ * certificate carries); any other by the XMPP host (set external_url when the public name
+ * differs).
  */
 function listenerUrl(
   listeners: readonly { ip: string; port: number; secure: boolean }[],
@@ -185,6 +186,6 @@ function listenerUrl(
   const l = listeners.find((x) => x.secure) ?? listeners[0];
   if (!l) throw new Error('mod_http_upload needs a [[listen.http]] listener or external_url');
   const loopback = l.ip.startsWith('127.') || l.ip === '::1';
-  const name = loopback ? (l.ip.includes(':') ? `[${l.ip}]` : l.ip) : host;
+  const name = loopback ? 'localhost' : host;
   return `${l.secure ? 'https' : 'http'}://${name}:${l.port}${UPLOAD_PATH}`;
 }
