@@ -22,7 +22,11 @@ import { type DrainOptions, type DrainReport, drainNode } from './net/drain.ts';
 import { type StartedHttpListener, startHttpListeners } from './net/http-endpoints.ts';
 import type { ReadyState } from './net/http-listener.ts';
 import { checkReadiness } from './net/readiness.ts';
-import { ensureSelfSignedCertificate, loadSecureContext } from './net/tls-certificate.ts';
+import {
+  ensureSelfSignedCertificate,
+  loadSecureContext,
+  selfSignedWarning,
+} from './net/tls-certificate.ts';
 import { proxyTrust } from './net/trusted-proxies.ts';
 import { readFdLimit } from './observability/fd-limits.ts';
 import type { Logger } from './observability/logger.ts';
@@ -172,12 +176,15 @@ export async function createNode(
       backbone: () => cluster.service.backboneState(),
     });
 
+  let warnedSelfSigned = false;
   const tlsContextFor = async (certfile?: string, keyfile?: string): Promise<SecureContext> => {
-    const paths =
-      certfile && keyfile
-        ? { certfile, keyfile }
-        : await ensureSelfSignedCertificate(dataDir, [...hosts]);
-    return loadSecureContext(paths);
+    if (certfile && keyfile) return loadSecureContext({ certfile, keyfile });
+    const self = await ensureSelfSignedCertificate(dataDir, [...hosts]);
+    if (!warnedSelfSigned) {
+      warnedSelfSigned = true;
+      log.warn(selfSignedWarning(self));
+    }
+    return loadSecureContext(self);
   };
 
   const checkPassword = async (user: string, host: string, password: string): Promise<boolean> => {

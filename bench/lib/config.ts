@@ -34,6 +34,7 @@ ${o.nodeName ? `name = ${JSON.stringify(o.nodeName)}\n` : ''}
 [[listen.c2s]]
 ip = "127.0.0.1"
 port = ${o.port}
+tls.mode = "starttls"
 allow_plain_without_tls = true
 max_connections = ${o.maxConnections}
 # All the generator's clients come from 127.0.0.1-4: no per-address cap below the node's.

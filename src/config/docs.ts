@@ -32,8 +32,8 @@ means the option is off until given.
   validated. An unknown module id is an error naming the known ones. Each module documents its
   own options.
 - **Cross-field rules**: \`dist_port_min <= dist_port_max\`; \`cookie\` and \`cookie_file\` not both;
-  \`certfile\` and \`keyfile\` together, and required by \`tls.mode\` \`"starttls_required"\` or
-  \`"tls"\`; \`storage.postgres.url\` required with \`backend = "postgres"\`; \`cluster.name\` required
+  \`certfile\` and \`keyfile\` together (without them a self-signed certificate is generated, with
+  a warning at start); \`allow_plain_without_tls\` needs \`tls.mode = "starttls"\`; \`storage.postgres.url\` required with \`backend = "postgres"\`; \`cluster.name\` required
   and \`backend = "postgres"\` needed with \`discovery = "auto"\`; \`node_timeout_ms >
   heartbeat_interval_ms\`; no two listeners (nor metrics) on the same port and address; a
   listener's \`shaper\` and an access rule's \`acl\` must name a defined entry.

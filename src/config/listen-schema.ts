@@ -75,8 +75,8 @@ const c2sTls = s.object(
   {
     mode: s.string({
       enum: ['starttls', 'starttls_required', 'tls'],
-      default: 'starttls',
-      doc: 'starttls: offered; starttls_required: no auth before TLS; tls: TLS from the first byte (XEP-0368). Without certfile/keyfile a self-signed certificate is generated into the data dir',
+      default: 'starttls_required',
+      doc: 'starttls_required: no SASL mechanism before STARTTLS; starttls: TLS offered, authentication without it allowed (an opt-in: passwords and sessions cross the network in clear); tls: TLS from the first byte (XEP-0368). Without certfile/keyfile a self-signed certificate is generated into the data dir',
     }),
     ...certPair,
   },
@@ -97,7 +97,7 @@ export const c2sListener = s.object(
     tls: c2sTls,
     allow_plain_without_tls: s.bool({
       default: false,
-      doc: 'Offer SASL PLAIN on a connection that is not encrypted (RFC 6120 §6.4.1 says not to)',
+      doc: 'Offer SASL PLAIN on a connection that is not encrypted (RFC 6120 §6.4.1 says not to); needs tls.mode = "starttls"',
     }),
     max_connections: maxConnections,
     max_connections_per_ip: maxConnectionsPerIp,
@@ -108,7 +108,19 @@ export const c2sListener = s.object(
     trusted_proxies: trustedProxies,
     shaper: shaperRef("each connection's read rate"),
   },
-  { doc: 'A client-to-server listener over TCP' },
+  {
+    doc: 'A client-to-server listener over TCP',
+    check(v, report) {
+      // Only an explicit tls.mode = "starttls" lets anything authenticate without TLS: PLAIN
+      // in clear on top of it is a second, deliberate opt-in (issue 10, secure by default).
+      if (v.allow_plain_without_tls && v.tls.mode !== 'starttls') {
+        report(
+          'allow_plain_without_tls',
+          `allow_plain_without_tls needs tls.mode = "starttls" (with "${v.tls.mode}" no mechanism is offered before TLS)`,
+        );
+      }
+    },
+  },
 );
 
 const endpointPath = (doc: string, def: string) =>

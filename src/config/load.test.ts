@@ -33,7 +33,7 @@ describe('defaults', () => {
     assert.deepEqual([c.node.dist_port_min, c.node.dist_port_max], [50000, 50010]);
     assert.equal(c.listen.c2s.length, 2);
     assert.deepEqual([c.listen.c2s[0].port, c.listen.c2s[0].ip], [5222, '0.0.0.0']);
-    assert.equal(c.listen.c2s[0].tls.mode, 'starttls');
+    assert.equal(c.listen.c2s[0].tls.mode, 'starttls_required');
     assert.deepEqual([c.listen.c2s[1].port, c.listen.c2s[1].tls.mode], [5223, 'tls']);
     assert.deepEqual(
       c.listen.http.map((h) => [h.port, h.paths.websocket, h.paths.bosh]),

@@ -11,6 +11,11 @@ export interface CertificatePaths {
   keyfile: string;
 }
 
+export interface SelfSignedCertificate extends CertificatePaths {
+  /** True when this call created it (first start), false when an earlier one did. */
+  generated: boolean;
+}
+
 /**
  * The embedded default needs TLS without any set-up: a self-signed certificate for the served
  * hosts is generated once into the data dir (with the openssl CLI; Node cannot create X.509).
@@ -19,14 +24,14 @@ export interface CertificatePaths {
 export async function ensureSelfSignedCertificate(
   dataDir: string,
   hosts: string[],
-): Promise<CertificatePaths> {
+): Promise<SelfSignedCertificate> {
   const dir = join(dataDir, 'tls');
   const certfile = join(dir, 'self-signed.crt');
   const keyfile = join(dir, 'self-signed.key');
   try {
     await access(certfile);
     await access(keyfile);
-    return { certfile, keyfile };
+    return { certfile, keyfile, generated: false };
   } catch {
     // generate below
   }
@@ -51,11 +56,27 @@ export async function ensureSelfSignedCertificate(
     '-addext',
     `subjectAltName=${san}`,
   ]);
-  return { certfile, keyfile };
+  return { certfile, keyfile, generated: true };
 }
 
 /** TLS 1.2 minimum (issue 2; RFC 7525 / RFC 9325 recommendations). */
 export async function loadSecureContext(paths: CertificatePaths): Promise<SecureContext> {
   const [cert, key] = await Promise.all([readFile(paths.certfile), readFile(paths.keyfile)]);
   return createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
+}
+
+/**
+ * The start-up warning for a listener on the generated certificate: clients that check
+ * certificates (all of them by default) refuse it, so the operator is told how to set a real one.
+ */
+export function selfSignedWarning(c: SelfSignedCertificate): Record<string, unknown> {
+  return {
+    what: 'tls_self_signed_certificate',
+    generated: c.generated,
+    certfile: c.certfile,
+    hint:
+      'a c2s listener has no tls.certfile/tls.keyfile and uses a self-signed certificate that ' +
+      'clients will not trust; set certfile and keyfile in [listen.c2s.tls] (e.g. from ' +
+      "Let's Encrypt: fullchain.pem and privkey.pem for each served host), see docs/security.md",
+  };
 }

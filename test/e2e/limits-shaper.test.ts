@@ -20,11 +20,13 @@ max_rate = ${RATE}
 
 [[listen.c2s]]
 port = 5230
+tls.mode = "starttls"
 allow_plain_without_tls = true
 shaper = "slow"
 
 [[listen.c2s]]
 port = 5231
+tls.mode = "starttls"
 allow_plain_without_tls = true
 max_connections_per_ip = 3
 

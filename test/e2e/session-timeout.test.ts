@@ -24,6 +24,7 @@ connection_timeout_ms = 1000
 
 [[listen.c2s]]
 port = 5224
+tls.mode = "starttls"
 allow_plain_without_tls = true
 
 [modules]

@@ -47,6 +47,7 @@ dist_port_max = ${o.portMax}
 
 [[listen.c2s]]
 port = 5222
+tls.mode = "starttls"
 allow_plain_without_tls = true
 
 [[listen.http]]

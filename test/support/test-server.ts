@@ -11,7 +11,7 @@ export interface TestServer {
   node: MeerkatNode;
   config: Config;
   domain: string;
-  /** c2s with STARTTLS offered (PLAIN allowed only after TLS). */
+  /** c2s with STARTTLS offered, SCRAM allowed before it (tls.mode = "starttls"), PLAIN only after. */
   port: number;
   /** Direct TLS (XEP-0368). */
   tlsPort: number;
@@ -56,6 +56,8 @@ loglevel = "error"
 
 [[listen.c2s]]
 port = 5222
+# Opted in: most tests authenticate without TLS here (the default is starttls_required).
+tls.mode = "starttls"
 
 [[listen.c2s]]
 port = 5223
@@ -65,6 +67,7 @@ tls.keyfile = ${JSON.stringify(cert.keyfile)}
 
 [[listen.c2s]]
 port = 5224
+tls.mode = "starttls"
 allow_plain_without_tls = true
 
 [[listen.http]]

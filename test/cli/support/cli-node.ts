@@ -100,6 +100,7 @@ ${opts.nodeSection ?? ''}
 [[listen.c2s]]
 ip = "127.0.0.1"
 port = ${c2sPort}
+tls.mode = "starttls"
 allow_plain_without_tls = true
 
 [metrics]
