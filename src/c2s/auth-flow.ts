@@ -12,12 +12,17 @@ import {
 import type { C2sSession } from './session.ts';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** -PLUS attempts with a type we lack that are not counted as failures (one per -PLUS mech). */
+const CB_TYPE_RETRIES = 2;
 
 /** SASL negotiation for one session (RFC 6120 §6.4). */
 export class AuthFlow {
   private sasl: SaslServer | undefined;
   private mechanism = '';
   private failures = 0;
+  /** A -PLUS attempt with a type we lack, proven by this user: its 'y' retry is fine. */
+  private plusRefusedFor: string | undefined;
+  private cbTypeRefusals = 0;
 
   constructor(private readonly s: C2sSession) {}
 
@@ -30,7 +35,7 @@ export class AuthFlow {
     return listMechanisms({
       tls: this.s.conn.isSecure(),
       allowPlainWithoutTls: this.s.policy.allowPlainWithoutTls,
-      channelBinding: this.s.conn.channelBinding() !== undefined,
+      channelBinding: this.s.conn.channelBindings().length > 0,
     });
   }
 
@@ -40,7 +45,7 @@ export class AuthFlow {
       offerTls,
       tlsRequired: offerTls && this.s.policy.tlsMode === 'starttls_required',
       mechanisms: this.mechanisms(),
-      channelBinding: this.s.conn.channelBinding()?.type,
+      channelBindings: this.s.conn.channelBindings().map((b) => b.type),
     });
   }
 
@@ -58,7 +63,8 @@ export class AuthFlow {
         return d.getSecrets(jid.local, domain);
       },
       fakeSecretsKey: d.saslFakeKey,
-      channelBinding: this.s.conn.channelBinding(),
+      channelBindings: this.s.conn.channelBindings(),
+      plusRefusedFor: this.plusRefusedFor,
       iterationsForUnknown: d.scramIterations,
     });
     if (!server) return this.fail('invalid-mechanism');
@@ -92,6 +98,11 @@ export class AuthFlow {
       conn.send(x('challenge', NS_SASL, {}, step.data.length ? step.data.toString('base64') : '='));
       return;
     }
+    if (step.kind === 'failure' && step.cbTypeRefusedFor !== undefined) {
+      // The password was right, only the binding type was not ours: not a failed login.
+      this.plusRefusedFor = step.cbTypeRefusedFor;
+      return this.fail(step.condition, step.text, ++this.cbTypeRefusals <= CB_TYPE_RETRIES);
+    }
     if (step.kind === 'failure') return this.fail(step.condition, step.text);
     const jid = tryParseJid(`${step.username}@${this.s.domain}`);
     if (!jid) return this.fail('not-authorized');
@@ -109,13 +120,17 @@ export class AuthFlow {
     this.s.authenticated(jid.bareString());
   }
 
-  private async fail(condition: SaslFailureCondition, text?: string): Promise<void> {
+  private async fail(
+    condition: SaslFailureCondition,
+    text?: string,
+    uncounted = false,
+  ): Promise<void> {
     this.sasl = undefined;
     const conn = this.s.conn;
     const failure = x('failure', NS_SASL, {}, x(condition, NS_SASL));
     if (text) failure.append(x('text', NS_SASL, { 'xml:lang': 'en' }, text));
     conn.send(failure);
-    if (condition !== 'aborted') {
+    if (condition !== 'aborted' && !uncounted) {
       this.failures++;
       this.s.deps.counters.login(false, this.mechanism);
       this.s.deps.log.info({

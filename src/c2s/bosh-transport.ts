@@ -90,9 +90,9 @@ export class BoshTransport implements C2sTransport {
     throw new Error('no STARTTLS over BOSH (XEP-0206 §8: TLS belongs to HTTP)');
   }
 
-  channelBinding(): ChannelBinding | undefined {
+  channelBindings(): ChannelBinding[] {
     // Requests of one session may come over different HTTP connections: nothing to bind to.
-    return undefined;
+    return [];
   }
 
   setHandler(handler: StreamParserHandler): void {

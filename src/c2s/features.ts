@@ -7,7 +7,8 @@ export function preAuthFeatures(opts: {
   offerTls: boolean;
   tlsRequired: boolean;
   mechanisms: string[];
-  channelBinding: string | undefined;
+  /** Channel-binding types of this connection (XEP-0440), advertised with the mechanisms. */
+  channelBindings: readonly string[];
 }): Element {
   const features = new Element('features', NS_STREAM);
   if (opts.offerTls) {
@@ -20,13 +21,13 @@ export function preAuthFeatures(opts: {
       x('mechanisms', NS_SASL, {}, ...opts.mechanisms.map((m) => x('mechanism', NS_SASL, {}, m))),
     );
   }
-  if (opts.channelBinding && opts.mechanisms.length > 0) {
+  if (opts.channelBindings.length > 0 && opts.mechanisms.length > 0) {
     features.append(
       x(
         'sasl-channel-binding',
         NS_SASL_CB,
         {},
-        x('channel-binding', NS_SASL_CB, { type: opts.channelBinding }),
+        ...opts.channelBindings.map((type) => x('channel-binding', NS_SASL_CB, { type })),
       ),
     );
   }

@@ -4,6 +4,7 @@ import { makeReadShaper, PauseGate, type ReadShaper } from '../net/shaper.ts';
 import { type Element, NS_CLIENT, NS_STREAM } from '../xml/index.ts';
 import { type StreamParserHandler, XmppStreamParser } from '../xml/parser.ts';
 import { escapeAttr, escapeText, serialize } from '../xml/serializer.ts';
+import { tlsChannelBindings } from './sasl/channel-binding.ts';
 import type { C2sTransport, ChannelBinding, StreamHeaderAttrs } from './transport.ts';
 
 export interface TcpTransportOptions {
@@ -114,14 +115,8 @@ export class TcpTransport implements C2sTransport {
     this.discarding = false;
   }
 
-  channelBinding(): ChannelBinding | undefined {
-    const s = this.socket;
-    if (!(s instanceof TLSSocket) || s.getProtocol() !== 'TLSv1.3') return undefined;
-    // RFC 9266: tls-exporter, defined for TLS 1.3 only.
-    return {
-      type: 'tls-exporter',
-      data: s.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0)),
-    };
+  channelBindings(): ChannelBinding[] {
+    return this.socket instanceof TLSSocket ? tlsChannelBindings(this.socket) : [];
   }
 
   setHandler(handler: StreamParserHandler): void {

@@ -1,10 +1,8 @@
 import type { Element } from '../xml/index.ts';
 import type { StreamParserHandler } from '../xml/parser.ts';
+import type { ChannelBinding } from './sasl/types.ts';
 
-export interface ChannelBinding {
-  type: 'tls-exporter' | 'tls-server-end-point';
-  data: Buffer;
-}
+export type { ChannelBinding };
 
 export interface StreamHeaderAttrs {
   id: string;
@@ -26,7 +24,8 @@ export interface C2sTransport {
   canStartTls(): boolean;
   /** Called right after `<proceed/>` is written; resolves when the handshake is done. */
   startTls(): Promise<void>;
-  channelBinding(): ChannelBinding | undefined;
+  /** The channel-binding types of the client's own TLS connection, with data; [] without. */
+  channelBindings(): ChannelBinding[];
   /** Events from the parser go to this handler. */
   setHandler(handler: StreamParserHandler): void;
   /** Stops delivering parsed input at once and discards buffered bytes (before STARTTLS). */

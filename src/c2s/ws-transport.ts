@@ -149,10 +149,10 @@ export class WsTransport implements C2sTransport {
     throw new Error('no STARTTLS over WebSocket (RFC 7395 §3.2)');
   }
 
-  channelBinding(): ChannelBinding | undefined {
+  channelBindings(): ChannelBinding[] {
     // Browsers cannot reach the TLS exporter, and behind a TLS-terminating proxy there is none
     // to bind to: offering -PLUS here would fail every client that sends the 'y' GS2 flag.
-    return undefined;
+    return [];
   }
 
   setHandler(handler: StreamParserHandler): void {

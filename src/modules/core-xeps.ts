@@ -13,7 +13,11 @@ export const CORE_XEPS: readonly { component: string; xeps: readonly XepDeclarat
         version: '1.1.0',
         note: 'direct TLS listener (default port 5223), ALPN xmpp-client',
       },
-      { xep: 440, version: '0.4.0', note: 'advertises tls-exporter on TLS 1.3 (SCRAM-*-PLUS)' },
+      {
+        xep: 440,
+        version: '0.4.0',
+        note: 'tls-server-end-point always, tls-exporter on TLS 1.3, tls-unique on TLS 1.2',
+      },
     ],
   },
   {

@@ -24,7 +24,10 @@ describe('listMechanisms', () => {
 
 describe('createSaslServer', () => {
   test('knows every advertised mechanism and nothing else', () => {
-    const deps = testDeps({}, { channelBinding: { type: 'tls-exporter', data: Buffer.alloc(32) } });
+    const deps = testDeps(
+      {},
+      { channelBindings: [{ type: 'tls-exporter', data: Buffer.alloc(32) }] },
+    );
     for (const m of listMechanisms({
       tls: true,
       allowPlainWithoutTls: false,

@@ -6,7 +6,7 @@ import type { SaslDeps, SaslServer } from './types.ts';
 export interface MechanismListOptions {
   tls: boolean;
   allowPlainWithoutTls: boolean;
-  /** True when this connection has channel binding data (then deps.channelBinding is set). */
+  /** True when this connection has channel-binding types (deps.channelBindings non-empty). */
   channelBinding: boolean;
 }
 
@@ -32,12 +32,16 @@ export function createSaslServer(mechanism: string, deps: SaslDeps): SaslServer 
     case 'SCRAM-SHA-1':
       return createScramServer('sha1', false, deps);
     case 'SCRAM-SHA-256-PLUS':
-      return deps.channelBinding ? createScramServer('sha256', true, deps) : undefined;
+      return canBind(deps) ? createScramServer('sha256', true, deps) : undefined;
     case 'SCRAM-SHA-1-PLUS':
-      return deps.channelBinding ? createScramServer('sha1', true, deps) : undefined;
+      return canBind(deps) ? createScramServer('sha1', true, deps) : undefined;
     case 'PLAIN':
       return createPlainServer(deps);
     default:
       return undefined;
   }
+}
+
+function canBind(deps: SaslDeps): boolean {
+  return (deps.channelBindings?.length ?? 0) > 0;
 }

@@ -73,7 +73,7 @@ describe('malformed input', () => {
   test('random client messages never throw and always yield a step', async () => {
     const deps = testDeps(
       { user: await pencilSecrets() },
-      { channelBinding: { type: 'tls-exporter', data: Buffer.alloc(32, 1) } },
+      { channelBindings: [{ type: 'tls-exporter', data: Buffer.alloc(32, 1) }] },
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...MECHS), input, input, async (mech, a, b) => {

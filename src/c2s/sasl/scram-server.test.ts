@@ -134,53 +134,156 @@ describe('SCRAM usernames and authzid', () => {
   });
 });
 
-describe('SCRAM channel binding', () => {
-  const cb = { type: 'tls-exporter' as const, data: Buffer.alloc(32, 1) };
+/** The channel-binding types a connection has, by TLS version (see channel-binding.ts). */
+const EXPORTER = { type: 'tls-exporter' as const, data: Buffer.alloc(32, 1) };
+const UNIQUE = { type: 'tls-unique' as const, data: Buffer.alloc(12, 2) };
+const END_POINT = { type: 'tls-server-end-point' as const, data: Buffer.alloc(32, 3) };
+const CONNECTIONS = [
+  { name: 'TLS 1.3', bindings: [EXPORTER, END_POINT] },
+  { name: 'TLS 1.2', bindings: [UNIQUE, END_POINT] },
+  { name: 'no TLS', bindings: [] },
+];
+const ALL_TYPES = [EXPORTER, UNIQUE, END_POINT];
+const MECHS = [
+  { mech: 'SCRAM-SHA-256', hash: 'sha256' as const },
+  { mech: 'SCRAM-SHA-1', hash: 'sha1' as const },
+];
 
-  test('-PLUS succeeds when the binding data matches', async () => {
-    const deps = testDeps({ user: await pencilSecrets() }, { channelBinding: cb });
-    const c = scramClient('sha256', 'user', 'pencil', cb);
-    const step = await exchange(server('SCRAM-SHA-256-PLUS', deps), c);
-    assert.equal(step.kind, 'success');
-    assert.ok(step.kind === 'success' && c.verify(step.data!.toString()));
-    const c1 = scramClient('sha1', 'user', 'pencil', cb);
-    assert.equal((await exchange(server('SCRAM-SHA-1-PLUS', deps), c1)).kind, 'success');
-  });
+for (const conn of CONNECTIONS) {
+  const bound = conn.bindings.length > 0;
+  describe(`SCRAM channel binding on ${conn.name}`, () => {
+    const deps = async (extra: Partial<SaslDeps> = {}) =>
+      testDeps({ user: await pencilSecrets() }, { channelBindings: conn.bindings, ...extra });
 
-  test('-PLUS fails when the binding data differs', async () => {
-    const deps = testDeps({ user: await pencilSecrets() }, { channelBinding: cb });
-    const c = scramClient('sha256', 'user', 'pencil', { ...cb, data: Buffer.alloc(32, 2) });
-    assertFailure(await exchange(server('SCRAM-SHA-256-PLUS', deps), c), 'not-authorized');
-  });
+    for (const { mech, hash } of MECHS) {
+      for (const cb of ALL_TYPES) {
+        const has = conn.bindings.some((b) => b.type === cb.type);
+        if (!bound) {
+          test(`${mech}-PLUS does not exist`, async () => {
+            assert.equal(createSaslServer(`${mech}-PLUS`, await deps()), undefined);
+          });
+          break;
+        }
+        test(`${mech}-PLUS p=${cb.type}: ${has ? 'success' : 'refused, not a failed login'}`, async () => {
+          const c = scramClient(hash, 'user', 'pencil', cb);
+          const step = await exchange(server(`${mech}-PLUS`, await deps()), c);
+          if (has) {
+            assert.equal(step.kind, 'success');
+            assert.ok(step.kind === 'success' && c.verify(step.data!.toString()));
+          } else {
+            assert.deepEqual(step, {
+              kind: 'failure',
+              condition: 'not-authorized',
+              text: 'unsupported-channel-binding-type',
+              cbTypeRefusedFor: 'user',
+            });
+          }
+        });
+        if (has) {
+          test(`${mech}-PLUS p=${cb.type} with other data: channel-bindings-dont-match`, async () => {
+            const c = scramClient(hash, 'user', 'pencil', { ...cb, data: Buffer.alloc(32, 9) });
+            const step = await exchange(server(`${mech}-PLUS`, await deps()), c);
+            assert.deepEqual(step, {
+              kind: 'failure',
+              condition: 'not-authorized',
+              text: 'channel-bindings-dont-match',
+            });
+          });
+        }
+      }
+      if (bound) {
+        test(`${mech}-PLUS with an unknown type and a wrong password is a failed login`, async () => {
+          const bogus = { type: 'tls-bogus' as 'tls-unique', data: Buffer.alloc(4) };
+          for (const c of [
+            scramClient(hash, 'user', 'wrong', bogus),
+            scramClient(hash, 'ghost', 'pencil', bogus),
+          ]) {
+            const step = await exchange(server(`${mech}-PLUS`, await deps()), c);
+            assert.deepEqual(step, { kind: 'failure', condition: 'not-authorized' });
+          }
+        });
 
-  test('-PLUS fails for a binding type the connection does not have', async () => {
-    const deps = testDeps({ user: await pencilSecrets() }, { channelBinding: cb });
-    const c = scramClient('sha256', 'user', 'pencil', { ...cb, type: 'tls-server-end-point' });
-    assertFailure(await server('SCRAM-SHA-256-PLUS', deps).start(buf(c.first())), 'not-authorized');
-  });
+        test(`${mech}-PLUS with a type we lack must echo its own gs2 header`, async () => {
+          const lacking = ALL_TYPES.find((t) => !conn.bindings.some((b) => b.type === t.type))!;
+          const s = server(`${mech}-PLUS`, await deps());
+          const c = scramClient(hash, 'user', 'pencil', lacking, { nonce: 'abc' });
+          const sf = text(await s.start(buf(c.first())));
+          // The client-final of an exchange that said p=tls-server-end-point instead.
+          const other = scramClient(hash, 'user', 'pencil', END_POINT, { nonce: 'abc' });
+          const step = await s.step(buf(await other.final(sf)));
+          assertFailure(step, 'not-authorized');
+          assert.ok(step.kind === 'failure' && step.cbTypeRefusedFor === undefined);
+        });
 
-  test('-PLUS requires the p= flag', async () => {
-    const deps = testDeps({ user: await pencilSecrets() }, { channelBinding: cb });
-    const step = await server('SCRAM-SHA-256-PLUS', deps).start(buf('n,,n=user,r=abc'));
-    assertFailure(step, 'malformed-request');
-  });
+        test(`${mech}-PLUS requires the p= flag`, async () => {
+          for (const flag of ['n', 'y']) {
+            const step = await server(`${mech}-PLUS`, await deps()).start(
+              buf(`${flag},,n=user,r=abc`),
+            );
+            assertFailure(step, 'malformed-request');
+          }
+        });
+      }
 
-  test("'y' is a downgrade when we offered -PLUS, and fine when we could not", async () => {
-    const withCb = testDeps({ user: await pencilSecrets() }, { channelBinding: cb });
-    const y = () =>
-      scramClient('sha256', 'user', 'pencil', undefined, { supportsChannelBinding: true });
-    assertFailure(await exchange(server('SCRAM-SHA-256', withCb), y()), 'not-authorized');
-    const withoutCb = testDeps({ user: await pencilSecrets() });
-    assert.equal((await exchange(server('SCRAM-SHA-256', withoutCb), y())).kind, 'success');
-  });
+      test(`${mech} with 'n': success`, async () => {
+        const step = await exchange(
+          server(mech, await deps()),
+          scramClient(hash, 'user', 'pencil'),
+        );
+        assert.equal(step.kind, 'success');
+      });
 
-  test('a non-PLUS mechanism refuses the p= flag', async () => {
-    const deps = testDeps({ user: await pencilSecrets() }, { channelBinding: cb });
-    const c = scramClient('sha256', 'user', 'pencil', cb);
-    assertFailure(await server('SCRAM-SHA-256', deps).start(buf(c.first())), 'malformed-request');
-  });
+      test(`${mech} refuses the p= flag`, async () => {
+        const c = scramClient(hash, 'user', 'pencil', END_POINT);
+        assertFailure(await server(mech, await deps()).start(buf(c.first())), 'malformed-request');
+      });
 
-  test('-PLUS is unavailable without channel binding data', () => {
-    assert.equal(createSaslServer('SCRAM-SHA-256-PLUS', testDeps({})), undefined);
+      const y = (user = 'user') =>
+        scramClient(hash, user, 'pencil', undefined, { supportsChannelBinding: true });
+
+      test(`${mech} with 'y' and no -PLUS attempt before: ${bound ? 'downgrade (attacker stripped -PLUS)' : 'success'}`, async () => {
+        const step = await exchange(server(mech, await deps()), y());
+        if (!bound) assert.equal(step.kind, 'success');
+        else {
+          assert.deepEqual(step, {
+            kind: 'failure',
+            condition: 'not-authorized',
+            text: 'server-does-support-channel-binding',
+          });
+        }
+      });
+
+      if (bound) {
+        test(`${mech} with 'y' after this user's -PLUS attempt with a type we lack: success`, async () => {
+          const lacking = ALL_TYPES.find((t) => !conn.bindings.some((b) => b.type === t.type))!;
+          const refused = await exchange(
+            server(`${mech}-PLUS`, await deps()),
+            scramClient(hash, 'user', 'pencil', lacking),
+          );
+          assert.ok(refused.kind === 'failure' && refused.cbTypeRefusedFor === 'user');
+          const d = await deps({ plusRefusedFor: refused.cbTypeRefusedFor });
+          assert.equal((await exchange(server(mech, d), y())).kind, 'success');
+        });
+
+        test(`${mech} with 'y' after another user's refused -PLUS attempt: downgrade`, async () => {
+          const d = testDeps(
+            { user: await pencilSecrets(), other: await pencilSecrets() },
+            { channelBindings: conn.bindings, plusRefusedFor: 'other' },
+          );
+          assertFailure(await exchange(server(mech, d), y()), 'not-authorized');
+        });
+
+        test(`${mech} with 'y' after an attacker's own failed -PLUS attempt: still a downgrade`, async () => {
+          // Without the password the attacker's fabricated attempt earns no cbTypeRefusedFor.
+          const bogus = { type: 'tls-bogus' as 'tls-unique', data: Buffer.alloc(4) };
+          const fake = await exchange(
+            server(`${mech}-PLUS`, await deps()),
+            scramClient(hash, 'user', 'guess', bogus),
+          );
+          assert.ok(fake.kind === 'failure' && fake.cbTypeRefusedFor === undefined);
+          assertFailure(await exchange(server(mech, await deps()), y()), 'not-authorized');
+        });
+      }
+    }
   });
-});
+}
