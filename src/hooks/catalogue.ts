@@ -80,6 +80,11 @@ export interface HookCatalogue {
   'disco-local-features': { acc: Set<string>; params: { domain: string } };
   /** Features for disco#info of an account's bare JID. */
   'disco-sm-features': { acc: Set<string>; params: { user: Jid; from: Jid } };
+  /** Identities for disco#info of an account's bare JID (XEP-0163 §6: pubsub/pep). */
+  'disco-sm-identities': {
+    acc: { category: string; type: string; name?: string }[];
+    params: { user: Jid; from: Jid };
+  };
   /** Extended info / identities for the server. */
   'disco-local-identities': {
     acc: { category: string; type: string; name?: string }[];

@@ -9,6 +9,7 @@ import { modMam } from './mam/index.ts';
 import type { ModuleDefinition } from './module-api.ts';
 import { modMuc } from './muc/index.ts';
 import { modOffline } from './offline/index.ts';
+import { modPep } from './pep/index.ts';
 import { modPing } from './ping/index.ts';
 import { modPresence } from './presence/index.ts';
 import { modPrivate } from './private/index.ts';
@@ -31,6 +32,7 @@ export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
   modMam,
   modMuc,
   modOffline,
+  modPep,
   modPing,
   modPresence,
   modPrivate,
@@ -52,6 +54,7 @@ export const DEFAULT_MODULES: readonly string[] = [
   'mod_mam',
   'mod_muc',
   'mod_offline',
+  'mod_pep',
   'mod_ping',
   'mod_presence',
   'mod_private',

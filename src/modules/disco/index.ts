@@ -55,10 +55,11 @@ export const modDisco = defineModule({
       await checkVisible(hooks, req.to, req.from);
       const user = req.to.bare();
       // XEP-0030 §3.1 / registrar: an account's bare JID is account/registered.
-      const identities: Identity[] = [{ category: 'account', type: 'registered' }];
+      const base: Identity[] = [{ category: 'account', type: 'registered' }];
+      const identities = await hooks.run('disco-sm-identities', base, { user, from: req.from });
       const features = new Set([NS_DISCO_INFO, NS_DISCO_ITEMS, ...ctx.moduleFeatures().account]);
       const extra = await hooks.run('disco-sm-features', features, { user, from: req.from });
-      return infoResult(identities, extra.acc);
+      return infoResult(identities.acc, extra.acc);
     };
     const accountItems = async (req: IqRequest): Promise<Element> => {
       checkQuery(req);
