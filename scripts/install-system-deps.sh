@@ -10,7 +10,8 @@ command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 ls /usr/lib/nginx/modules/ngx_stream_module.so >/dev/null 2>&1 || need+=(libnginx-mod-stream)
 # coturn: a real TURN server for the XEP-0215 credential tests (the test starts its own).
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
-# XEP-0363 clients for the HTTP upload e2e tests (slixmpp's xep_0363 plugin needs aiohttp).
+# XEP-0363 clients for the HTTP upload e2e tests (slixmpp's xep_0363 plugin needs aiohttp);
+# slixmpp also for the cluster tests (test/clients/slixmpp-peer.py).
 command -v go-sendxmpp >/dev/null 2>&1 || need+=(go-sendxmpp)
 /usr/bin/python3 -c 'import slixmpp' >/dev/null 2>&1 || need+=(python3-slixmpp)
 /usr/bin/python3 -c 'import aiohttp' >/dev/null 2>&1 || need+=(python3-aiohttp)

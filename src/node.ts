@@ -108,7 +108,7 @@ export async function createNode(
   const sm = new SessionManager();
   const userExists = (user: string, domain: string) => accounts.exists(user, domain);
   const startedAt = Date.now();
-  const cluster = wireCluster({ config, sm, hooks, db, log, startedAt });
+  const cluster = wireCluster({ config, sm, hooks, db, log, startedAt, metrics });
   // BOSH without sticky load balancing: a request for a sid held elsewhere goes to its owner.
   const boshDirectory = new BoshDirectory({
     self: config.node.name,

@@ -39,8 +39,8 @@ export interface ClusterDeps {
   sm: SessionManager;
   log: Logger;
   storage: { backend: string; identity(): Promise<string> };
-  /** A stanza forwarded by another node for a JID on this node. */
-  onForwarded(xml: string, from: string, to: string, hops: number): void;
+  /** A message on this node's subject: a forward envelope (forward-envelope.ts), unchecked. */
+  onForwarded(data: Uint8Array): void;
   /** Sessions of a dead node were purged: contacts must see them go (RFC 6121 §4.5.2). */
   onPurged(jids: Jid[]): Promise<void>;
   /** A live session of ours had been purged by other nodes and is registered again. */
@@ -290,13 +290,11 @@ export class ClusterService {
       await registry.start();
       const sub = backbone.nc.subscribe(names.nodeSubject(self), {
         callback: (err, msg) => {
-          if (err) return;
-          try {
-            const m = msg.json<{ f: string; t: string; h: number; x: string }>();
-            this.d.onForwarded(m.x, m.f, m.t, m.h);
-          } catch (e) {
-            log.warn({ what: 'cluster_bad_forward', err: String(e) });
+          if (err) {
+            log.warn({ what: 'cluster_forward_subscription_failed', err: String(err) });
+            return;
           }
+          this.d.onForwarded(msg.data);
         },
       });
       await membership.register();
@@ -468,13 +466,20 @@ export class ClusterService {
     return this.joined?.registry.all() ?? [];
   }
 
-  forward(node: string, xml: string, from: string, to: string, hops: number): void {
+  /** Publishes an encoded forward envelope to `node`; says why when it could not. */
+  forward(
+    node: string,
+    envelope: string,
+  ): undefined | { reason: 'not_joined' | 'publish_failed'; err?: unknown } {
     const j = this.joined;
-    if (!j) return;
-    j.backbone.nc.publish(
-      clusterNames(j.name).nodeSubject(node),
-      JSON.stringify({ f: from, t: to, h: hops, x: xml }),
-    );
+    if (!j) return { reason: 'not_joined' };
+    try {
+      j.backbone.nc.publish(clusterNames(j.name).nodeSubject(node), envelope);
+      return undefined;
+    } catch (err) {
+      // Connection closed or draining (a reconnecting connection buffers instead).
+      return { reason: 'publish_failed', err };
+    }
   }
 
   members(): MemberView[] {

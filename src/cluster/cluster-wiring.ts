@@ -1,15 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Config } from '../config/index.ts';
 import type { HookBus } from '../hooks/index.ts';
 import { type Jid, tryParseJid } from '../jid/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { DropReason, NodeMetrics } from '../observability/metrics.ts';
 import type { RemoteDirectory, Router, RouteTarget } from '../router/index.ts';
 import type { LocalSession, SessionManager } from '../sm/index.ts';
 import type { SqlDb } from '../storage/index.ts';
-import { NS_CLIENT } from '../xml/index.ts';
+import { type Element, NS_CLIENT } from '../xml/index.ts';
 import { parseElement } from '../xml/parse-element.ts';
 import { serialize } from '../xml/serializer.ts';
 import { ClusterService, PRESENCE_KEY } from './cluster-service.ts';
+import { decodeForward, encodeForward } from './forward-envelope.ts';
 import type { RemoteSession } from './session-registry.ts';
+import { type DropDeps, undeliverable } from './undeliverable.ts';
 
 /** A forwarded stanza may be forwarded again at most this often (stale mirrors can't loop it). */
 const MAX_HOPS = 2;
@@ -28,10 +32,55 @@ export function wireCluster(o: {
   hooks: HookBus;
   db: SqlDb;
   log: Logger;
+  metrics: Pick<NodeMetrics, 'stanzaDropped'>;
   startedAt: number;
 }): ClusterWiring {
   let router: Router | undefined;
-  const hopsInFlight = { value: 0 };
+  // The hop count of the forward being routed again, for the forwards that routing makes.
+  // Async context, not a variable: routing awaits, and other stanzas are routed meanwhile.
+  const hops = new AsyncLocalStorage<number>();
+  type Where = Parameters<typeof undeliverable>[2];
+  const drops: DropDeps = { log: o.log, metrics: o.metrics, hooks: o.hooks, router: () => router };
+  const drop = (reason: DropReason, where: Where): void => {
+    undeliverable(drops, reason, where).catch((err: unknown) =>
+      o.log.error({ what: 'cluster_drop_handling_failed', reason, err }),
+    );
+  };
+
+  /** A message on this node's subject: deliver it here, or route it again (the target moved). */
+  const receive = (data: Uint8Array): [DropReason, Where] | undefined => {
+    const env = decodeForward(data);
+    if (!env) return ['bad_envelope', { err: `${data.length} bytes, not a forward envelope` }];
+    const from = tryParseJid(env.f);
+    const to = tryParseJid(env.t);
+    if (!from || !to) return ['bad_jid', { err: `from '${env.f}' to '${env.t}'` }];
+    let stanza: Element;
+    try {
+      stanza = parseElement(env.x);
+    } catch (err) {
+      return ['unparsable', { from, to, err }];
+    }
+    const r = router;
+    if (!r) return ['not_ready', { stanza, from, to }];
+    const local = o.sm.get(to);
+    if (local) {
+      local
+        .deliver(stanza)
+        .catch((err: unknown) => drop('deliver_failed', { stanza, from, to, err }));
+      return undefined;
+    }
+    if (env.h >= MAX_HOPS) return ['max_hops', { stanza, from, to }];
+    // The target left since the sender looked: apply the routing rules again from here.
+    hops
+      .run(env.h + 1, () => r.route(stanza, from, to))
+      .catch((err: unknown) => drop('route_failed', { stanza, from, to, err }));
+    return undefined;
+  };
+  const onForwarded = (data: Uint8Array): void => {
+    const dropped = receive(data);
+    if (dropped) drop(...dropped);
+  };
+
   const service = new ClusterService({
     self: o.config.node.name,
     dataDir: o.config.general.data_dir,
@@ -43,28 +92,7 @@ export function wireCluster(o: {
       backend: o.config.storage.backend,
       identity: () => databaseIdentity(o.db, o.config),
     },
-    onForwarded(xml, from, to, hops) {
-      const f = tryParseJid(from);
-      const t = tryParseJid(to);
-      if (!f || !t || !router) return;
-      let stanza: ReturnType<typeof parseElement>;
-      try {
-        stanza = parseElement(xml);
-      } catch {
-        return;
-      }
-      const local = o.sm.get(t);
-      if (local) {
-        void local.deliver(stanza);
-        return;
-      }
-      if (hops >= MAX_HOPS) return;
-      // The target left since the sender looked: apply the routing rules again from here.
-      hopsInFlight.value = hops + 1;
-      void router.route(stanza, f, t).finally(() => {
-        hopsInFlight.value = 0;
-      });
-    },
+    onForwarded,
     async onPurged(jids) {
       for (const jid of jids) await o.hooks.run('session-purged', undefined, { jid });
     },
@@ -81,19 +109,32 @@ export function wireCluster(o: {
       if (!r.presence) return undefined;
       try {
         return parseElement(r.presence);
-      } catch {
+      } catch (err) {
+        o.log.warn({ what: 'cluster_bad_presence', jid: r.jid.toString(), err: String(err) });
         return undefined;
       }
     },
     deliver: async (stanza) => {
-      // With its own xmlns: the receiving node parses it outside any stream (issue 19).
-      service.forward(
+      const failed = service.forward(
         r.node,
-        serialize(stanza),
-        stanza.attrs.from ?? '',
-        r.jid.toString(),
-        hopsInFlight.value,
+        encodeForward({
+          f: stanza.attrs.from ?? '',
+          t: r.jid.toString(),
+          h: hops.getStore() ?? 0,
+          // With its own xmlns: the receiving node parses it outside any stream (issue 19).
+          x: serialize(stanza),
+        }),
       );
+      if (failed) {
+        const from = tryParseJid(stanza.attrs.from ?? '');
+        await undeliverable(drops, failed.reason, {
+          stanza,
+          from,
+          to: r.jid,
+          node: r.node,
+          err: failed.err,
+        });
+      }
     },
   });
   const directory: RemoteDirectory = {

@@ -24,6 +24,23 @@ export interface ModuleCounters {
 }
 
 /**
+ * Why a stanza on the cluster path did not reach the session it was addressed to (issue 19).
+ * What happened to it next (offline storage, an error to the sender) is in the log line.
+ */
+export const DROP_REASONS = [
+  'bad_envelope',
+  'bad_jid',
+  'unparsable',
+  'not_ready',
+  'deliver_failed',
+  'max_hops',
+  'route_failed',
+  'not_joined',
+  'publish_failed',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/**
  * One node's Prometheus metrics (issue 6). Each node has its own Registry: tests run several
  * nodes in one process, and a global registry would mix them. Names are listed in docs/metrics.md.
  */
@@ -33,6 +50,8 @@ export interface NodeMetrics {
   readonly listeners: ListenerCounters;
   readonly modules: ModuleCounters;
   observeRouting(seconds: number): void;
+  /** A stanza dropped on the cluster path (meerkat_stanzas_dropped_total). */
+  stanzaDropped(reason: DropReason): void;
   observeStorage(op: 'query' | 'run' | 'exec' | 'transaction', seconds: number): void;
   /** Counts refusals a listener keeps itself (C2sListener.refused), read at scrape time. */
   addRefusedSource(kind: string, read: () => number): void;
@@ -102,6 +121,13 @@ export function createMetrics(): NodeMetrics {
     labelNames: ['kind'],
     registers,
   });
+  const dropped = new Counter({
+    name: 'meerkat_stanzas_dropped_total',
+    help: 'Stanzas on the cluster path that did not reach the session addressed, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+  for (const reason of DROP_REASONS) dropped.inc({ reason }, 0);
   const routing = new Histogram({
     name: 'meerkat_routing_duration_seconds',
     help: 'Time to route one stanza (router.route, hooks and local delivery included)',
@@ -220,6 +246,7 @@ export function createMetrics(): NodeMetrics {
       acceptFailed: (kind, code) => acceptErrors.inc({ listener: kind, code: codeLabel(code) }),
     },
     observeRouting: (seconds) => routing.observe(seconds),
+    stanzaDropped: (reason) => dropped.inc({ reason }),
     observeStorage: (op, seconds) => storage.observe({ op }, seconds),
     addRefusedSource: (kind, read) => {
       refusedSources.push({ kind, read });

@@ -43,6 +43,8 @@ export interface ClusterProcessOptions {
   portMin: number;
   portMax: number;
   extraToml?: string;
+  /** Serve Prometheus metrics on 127.0.0.1 at this port; undefined: metrics disabled. */
+  metricsPort?: number;
 }
 
 /** Polls `pred` until it holds; throws `what` (and the last value seen) at the deadline. */
@@ -109,7 +111,7 @@ tls.mode = "starttls"
 allow_plain_without_tls = true
 
 [metrics]
-enabled = false
+${o.metricsPort === undefined ? 'enabled = false' : `enabled = true\nip = "127.0.0.1"\nport = ${o.metricsPort}`}
 
 ${storage}
 
