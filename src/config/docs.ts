@@ -30,7 +30,7 @@ means the option is off until given.
 - **Modules**: a \`[modules.mod_x]\` table enables that module with the options in it (an empty
   table means its defaults). \`enabled = false\` in the table keeps it off; its other keys are still
   validated. An unknown module id is an error naming the known ones. Each module documents its
-  own options.
+  own options: [modules.md](modules.md).
 - **Cross-field rules**: \`dist_port_min <= dist_port_max\`; \`cookie\` and \`cookie_file\` not both;
   \`certfile\` and \`keyfile\` together (without them a self-signed certificate is generated, with
   a warning at start); \`allow_plain_without_tls\` needs \`tls.mode = "starttls"\`; \`storage.postgres.url\` required with \`backend = "postgres"\`; \`cluster.name\` required
