@@ -15,6 +15,8 @@ command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 command -v go-sendxmpp >/dev/null 2>&1 || need+=(go-sendxmpp)
 /usr/bin/python3 -c 'import slixmpp' >/dev/null 2>&1 || need+=(python3-slixmpp)
 /usr/bin/python3 -c 'import aiohttp' >/dev/null 2>&1 || need+=(python3-aiohttp)
+# aioxmpp: the channel-binding e2e test (test/e2e/channel-binding.test.ts).
+/usr/bin/python3 -c 'import aioxmpp' >/dev/null 2>&1 || need+=(python3-aioxmpp)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { type SecureVersion, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { scramClient } from '../../src/c2s/sasl/index.ts';
 import type { StreamError } from '../../src/errors/index.ts';
 import {
@@ -57,17 +57,34 @@ export class TestClient {
 
   static async connect(
     port: number,
-    opts: { directTls?: boolean; host?: string } = {},
+    opts: { directTls?: boolean; host?: string; tlsVersion?: SecureVersion } = {},
   ): Promise<TestClient> {
     const host = opts.host ?? '127.0.0.1';
+    const pin = opts.tlsVersion ? { minVersion: opts.tlsVersion, maxVersion: opts.tlsVersion } : {};
     const socket: Socket = opts.directTls
-      ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['xmpp-client'] })
+      ? tlsConnect({
+          host,
+          port,
+          rejectUnauthorized: false,
+          ALPNProtocols: ['xmpp-client'],
+          ...pin,
+        })
       : netConnect({ host, port });
     await new Promise<void>((resolve, reject) => {
       socket.once(opts.directTls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
     });
-    return new TestClient(socket, port);
+    const client = new TestClient(socket, port);
+    client.tlsVersion = opts.tlsVersion;
+    return client;
+  }
+
+  /** Pins STARTTLS too (direct TLS is pinned at connect). */
+  private tlsVersion: SecureVersion | undefined;
+
+  /** The TLS socket once encrypted (channel-binding tests compute their data from it). */
+  tlsSocket(): TLSSocket | undefined {
+    return (this.socket as TLSSocket).encrypted ? (this.socket as TLSSocket) : undefined;
   }
 
   private newParser(): XmppStreamParser {
@@ -165,7 +182,12 @@ export class TestClient {
     this.send(x('starttls', NS_TLS));
     await this.expectName('proceed', NS_TLS);
     this.socket.removeAllListeners('data');
-    const secure: TLSSocket = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
+    const pin = this.tlsVersion ? { minVersion: this.tlsVersion, maxVersion: this.tlsVersion } : {};
+    const secure: TLSSocket = tlsConnect({
+      socket: this.socket,
+      rejectUnauthorized: false,
+      ...pin,
+    });
     await new Promise<void>((resolve, reject) => {
       secure.once('secureConnect', () => resolve());
       secure.once('error', reject);
