@@ -151,6 +151,10 @@ export const httpListener = s.object(
           default: true,
           doc: 'Serve GET /health (200 while the node accepts clients)',
         }),
+        host_meta: s.bool({
+          default: true,
+          doc: "Serve /.well-known/host-meta and host-meta.json (XEP-0156) with this listener's WebSocket and BOSH URLs",
+        }),
       },
       {
         doc: 'Endpoints served by this listener',
@@ -160,6 +164,13 @@ export const httpListener = s.object(
           }
         },
       },
+    ),
+    public_url: s.optional(
+      s.string({
+        pattern: /^https?:\/\/[^\s/]+(\/[^\s]*)?$/,
+        patternHint: 'an http(s) URL',
+        doc: "Base URL clients reach this listener at (behind a proxy), for host-meta links; default: the request's scheme and Host",
+      }),
     ),
     proxy_protocol: proxyProtocol,
     trusted_proxies: trustedProxies,

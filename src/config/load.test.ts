@@ -52,6 +52,7 @@ describe('defaults', () => {
       websocket: '/ws-xmpp',
       bosh: '/http-bind',
       health: true,
+      host_meta: true,
     });
     const off = parseConfig('[[listen.http]]\npaths.bosh = false\n', noModules);
     assert.equal(off.listen.http[0].paths.bosh, false);

@@ -27,6 +27,16 @@ export const CORE_XEPS: readonly { component: string; xeps: readonly XepDeclarat
       { xep: 206, version: '1.4', note: 'stream restart with xmpp:restart' },
     ],
   },
+  {
+    component: 'core: HTTP',
+    xeps: [
+      {
+        xep: 156,
+        version: '1.4.0',
+        note: 'host-meta and host-meta.json on each HTTP listener (paths.host_meta, public_url)',
+      },
+    ],
+  },
 ];
 
 /** The core declarations shaped as pseudo-modules for the XEP table. */

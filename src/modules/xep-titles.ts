@@ -21,6 +21,7 @@ export const XEP_TITLES: Readonly<Record<number, string>> = {
   124: 'Bidirectional-streams Over Synchronous HTTP (BOSH)',
   128: 'Service Discovery Extensions',
   153: 'vCard-Based Avatars',
+  156: 'Discovering Alternative XMPP Connection Methods',
   157: 'Contact Addresses for XMPP Services',
   160: 'Best Practices for Handling Offline Messages',
   163: 'Personal Eventing Protocol',

@@ -7,6 +7,12 @@ import type { NodeMetrics } from '../observability/metrics.ts';
 import { BoshEndpoint } from './bosh/bosh-endpoint.ts';
 import { BODY_OVERHEAD, DEFAULT_BOSH_LIMITS } from './bosh/protocol.ts';
 import type { BoshLocalEndpoint, BoshRemote } from './bosh/remote.ts';
+import {
+  HOST_META_JSON_PATH,
+  HOST_META_PATH,
+  type HostMetaOptions,
+  hostMetaHandler,
+} from './host-meta.ts';
 import { type HttpHandler, HttpListener, type ReadyState } from './http-listener.ts';
 
 export interface StartedHttpListener {
@@ -54,6 +60,16 @@ export async function startHttpListeners(
       });
       bosh.remote = d.bosh?.attach(bosh);
       routes.set(l.paths.bosh, bosh.handler);
+    }
+    if (l.paths.host_meta) {
+      // XEP-0156 §3: this listener's own WebSocket and BOSH URLs.
+      const o: HostMetaOptions = {
+        websocket: l.paths.websocket,
+        bosh: l.paths.bosh,
+        publicUrl: l.public_url,
+      };
+      routes.set(HOST_META_PATH, hostMetaHandler(o, false));
+      routes.set(HOST_META_JSON_PATH, hostMetaHandler(o, true));
     }
     const maxReadRate = l.shaper === undefined ? undefined : config.shaper[l.shaper]?.max_rate;
     const listener = new HttpListener({

@@ -3,11 +3,25 @@ import { StanzaError } from '../../errors/index.ts';
 import type { HookBus } from '../../hooks/index.ts';
 import type { IqRequest } from '../../iq/index.ts';
 import type { Jid } from '../../jid/index.ts';
-import { type Element, NS_DISCO_INFO, NS_DISCO_ITEMS } from '../../xml/index.ts';
+import { type Element, NS_DATA_FORMS, NS_DISCO_INFO, NS_DISCO_ITEMS, x } from '../../xml/index.ts';
+
+const NS_SERVERINFO = 'http://jabber.org/network/serverinfo';
+
 import { defineModule } from '../module-api.ts';
 import { type Identity, infoResult, itemsResult } from './disco-info.ts';
 
 export type { DiscoItem, Identity } from './disco-info.ts';
+
+/** XEP-0157 §5: the registered fields of the http://jabber.org/network/serverinfo form. */
+const SERVER_INFO_FIELDS = [
+  'abuse-addresses',
+  'admin-addresses',
+  'feedback-addresses',
+  'sales-addresses',
+  'security-addresses',
+  'status-addresses',
+  'support-addresses',
+] as const;
 
 const options = s.object(
   {
@@ -16,6 +30,24 @@ const options = s.object(
       default: 'Meerkat',
       nonEmpty: true,
     }),
+    server_info: s.array(
+      s.object(
+        {
+          name: s.string({
+            doc: 'A XEP-0157 field: abuse-, admin-, feedback-, sales-, security-, status- or support-addresses',
+            enum: SERVER_INFO_FIELDS,
+          }),
+          urls: s.array(s.string({ doc: 'A URI (mailto:, xmpp:, https:)', nonEmpty: true }), {
+            doc: 'Addresses for this field',
+          }),
+        },
+        { doc: 'One contact address field' },
+      ),
+      {
+        doc: 'Contact addresses (XEP-0157) in the server disco#info, e.g. [{ name = "admin-addresses", urls = ["mailto:admin@example.org"] }]',
+        default: [],
+      },
+    ),
   },
   { doc: 'Service discovery (XEP-0030)' },
 );
@@ -23,11 +55,16 @@ const options = s.object(
 export const modDisco = defineModule({
   id: 'mod_disco',
   summary: 'Service discovery for the server and for accounts, features from the loaded modules',
-  xeps: [{ xep: 30, version: '2.5rc3', note: 'no extended info (XEP-0128) yet' }],
+  xeps: [
+    { xep: 30, version: '2.5rc3' },
+    { xep: 128, version: '1.0.1', note: 'the XEP-0157 form only' },
+    { xep: 157, version: '1.1.1', note: 'server_info option' },
+  ],
   options,
   async start(ctx) {
     const { hooks, iq } = ctx;
-    const serverInfo = async (req: IqRequest): Promise<Element> => {
+    const serverInfo = ctx.options.server_info;
+    const serverInfoIq = async (req: IqRequest): Promise<Element> => {
       checkQuery(req);
       const domain = req.to.domain;
       const identities = await hooks.run(
@@ -43,7 +80,9 @@ export const modDisco = defineModule({
         ...ctx.moduleFeatures().server,
       ]);
       const extra = await hooks.run('disco-local-features', features, { domain });
-      return infoResult(identities.acc, extra.acc);
+      const info = infoResult(identities.acc, extra.acc);
+      if (serverInfo.length > 0) info.append(serverInfoForm(serverInfo));
+      return info;
     };
     const serverItems = async (req: IqRequest): Promise<Element> => {
       checkQuery(req);
@@ -69,7 +108,7 @@ export const modDisco = defineModule({
     };
     return {
       iq: [
-        { target: 'server', ns: NS_DISCO_INFO, handler: serverInfo },
+        { target: 'server', ns: NS_DISCO_INFO, handler: serverInfoIq },
         { target: 'server', ns: NS_DISCO_ITEMS, handler: serverItems },
         { target: 'user', ns: NS_DISCO_INFO, handler: accountInfo },
         { target: 'user', ns: NS_DISCO_ITEMS, handler: accountItems },
@@ -77,6 +116,32 @@ export const modDisco = defineModule({
     };
   },
 });
+
+/** XEP-0157 §5 / XEP-0128: a result form typed by a hidden FORM_TYPE field. */
+function serverInfoForm(fields: readonly { name: string; urls: readonly string[] }[]): Element {
+  const form = x(
+    'x',
+    NS_DATA_FORMS,
+    { type: 'result' },
+    x(
+      'field',
+      NS_DATA_FORMS,
+      { var: 'FORM_TYPE', type: 'hidden' },
+      x('value', NS_DATA_FORMS, {}, NS_SERVERINFO),
+    ),
+  );
+  for (const f of fields) {
+    form.append(
+      x(
+        'field',
+        NS_DATA_FORMS,
+        { var: f.name, type: 'list-multi' },
+        ...f.urls.map((u) => x('value', NS_DATA_FORMS, {}, u)),
+      ),
+    );
+  }
+  return form;
+}
 
 /** Disco is get-only; nodes are not offered here (XEP-0030 §3.1: unknown node). */
 function checkQuery(req: IqRequest): void {
