@@ -17,6 +17,7 @@ import type {
   UploadMetaStore,
   UploadRecord,
 } from '../../src/modules/http-upload/upload-store.ts';
+import type { SqlDb } from '../../src/storage/index.ts';
 import { eachBackend } from '../support/databases.ts';
 
 async function collect(r: Readable): Promise<Buffer> {
@@ -117,6 +118,57 @@ eachBackend('UploadMetaStore + BlobStore [database]', (db, backend) => {
 
   test('migrating twice is harmless', async () => {
     await createUploadMetaStore(db());
+  });
+
+  test('put pulls the body only as fast as chunks are written (backpressure)', async () => {
+    // The database is held on the first chunk insert; meanwhile the source must not be drained.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let inserts = 0;
+    let firstInsert!: () => void;
+    const started = new Promise<void>((r) => {
+      firstInsert = r;
+    });
+    const inner = db();
+    const gated: SqlDb = {
+      dialect: inner.dialect,
+      query: (sql, params) => inner.query(sql, params),
+      run: async (sql, params) => {
+        if (sql.startsWith('INSERT INTO upload_chunks') && inserts++ === 0) {
+          firstInsert();
+          await held;
+        }
+        return inner.run(sql, params);
+      },
+      exec: (script) => inner.exec(script),
+      transaction: (fn, opts) => inner.transaction(fn, opts),
+      ping: () => inner.ping(),
+      close: async () => {},
+    };
+    const store = await createSqlBlobStore(gated);
+    const total = 16 * 1024 * 1024;
+    let pulled = 0;
+    const source = new Readable({
+      highWaterMark: 64 * 1024,
+      read() {
+        const n = Math.min(64 * 1024, total - pulled);
+        pulled += n;
+        this.push(n > 0 ? Buffer.alloc(n, 1) : null);
+      },
+    });
+    const id = newUploadId();
+    const done = store.put(id, source, total);
+    await started;
+    await new Promise((r) => setImmediate(r));
+    assert.ok(pulled < 2 * CHUNK_BYTES, `read ${pulled} bytes ahead of a held database`);
+    release();
+    await done;
+    assert.equal(pulled, total);
+    const head = await collect(store.read(id, 0, 9));
+    assert.deepEqual(head, Buffer.alloc(10, 1));
+    await store.remove(id);
   });
 
   test('keeps a record with its fields', async () => {
