@@ -1,3 +1,4 @@
+import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
 import { StreamError } from '../errors/index.ts';
 import { makeReadShaper, PauseGate, type ReadShaper } from '../net/shaper.ts';
@@ -5,6 +6,7 @@ import { type Element, NS_CLIENT, NS_FRAMING, NS_STREAM } from '../xml/index.ts'
 import { type StreamParserHandler, XmppStreamParser } from '../xml/parser.ts';
 import { escapeAttr, escapeText, serialize } from '../xml/serializer.ts';
 import type { C2sDeps, ListenerPolicy } from './deps.ts';
+import { tlsChannelBindings } from './sasl/channel-binding.ts';
 import { C2sSession } from './session.ts';
 import type { C2sTransport, ChannelBinding, StreamHeaderAttrs } from './transport.ts';
 
@@ -14,6 +16,8 @@ export interface WsTransportOptions {
   ip: string;
   /** The HTTP listener has TLS, or a trusted proxy reported `X-Forwarded-Proto: https`. */
   secure: boolean;
+  /** The client's own TLS connection (not a trusted proxy's): channel binding comes from it. */
+  tls?: TLSSocket | undefined;
   maxStanzaBytes: number;
   /** `[shaper.NAME] max_rate` of the listener: message bytes per second; undefined: unshaped. */
   maxReadRate?: number;
@@ -25,7 +29,7 @@ const WS_POLICY: ListenerPolicy = { tlsMode: 'starttls', allowPlainWithoutTls: f
 /** Runs the c2s state machine (the same one as TCP) on an accepted WebSocket. */
 export function startWsSession(
   ws: WebSocket,
-  client: { ip: string; secure: boolean },
+  client: { ip: string; secure: boolean; tls?: TLSSocket | undefined },
   deps: C2sDeps,
   opts: { maxReadRate?: number } = {},
 ): C2sSession {
@@ -33,6 +37,7 @@ export function startWsSession(
     ws,
     ip: client.ip,
     secure: client.secure,
+    tls: client.tls,
     maxStanzaBytes: deps.limits.maxStanzaBytesPreauth,
     maxReadRate: opts.maxReadRate,
   });
@@ -54,6 +59,7 @@ export class WsTransport implements C2sTransport {
   readonly ip: string;
   private readonly ws: WebSocket;
   private readonly secure: boolean;
+  private readonly tls: TLSSocket | undefined;
   private readonly parser: XmppStreamParser;
   private handler: StreamParserHandler | undefined;
   private discarding = false;
@@ -69,6 +75,7 @@ export class WsTransport implements C2sTransport {
     this.shaper = makeReadShaper(opts.maxReadRate, this.gate);
     this.ip = opts.ip;
     this.secure = opts.secure;
+    this.tls = opts.tls;
     this.parser = new XmppStreamParser(
       { maxStanzaBytes: opts.maxStanzaBytes, framing: 'websocket' },
       {
@@ -150,9 +157,10 @@ export class WsTransport implements C2sTransport {
   }
 
   channelBindings(): ChannelBinding[] {
-    // Browsers cannot reach the TLS exporter, and behind a TLS-terminating proxy there is none
-    // to bind to: offering -PLUS here would fail every client that sends the 'y' GS2 flag.
-    return [];
+    // One WebSocket is one TLS connection: when it is the client's own, bind to it like TCP.
+    // Behind a TLS-terminating proxy there is nothing of the client's to bind to (browsers
+    // cannot compute binding data anyway; they send 'n').
+    return this.tls && !this.tls.destroyed ? tlsChannelBindings(this.tls) : [];
   }
 
   setHandler(handler: StreamParserHandler): void {

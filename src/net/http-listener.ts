@@ -7,6 +7,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.ts';
 import type { ListenerCounters } from '../observability/metrics.ts';
@@ -26,6 +27,11 @@ export interface HttpClientInfo {
   ip: string;
   /** TLS on this listener, or `X-Forwarded-Proto: https` from a trusted proxy. */
   secure: boolean;
+  /**
+   * The client's own TLS connection, for SASL channel binding: set on a TLS listener unless the
+   * peer is a trusted proxy (whose TLS connection to us is its own, not the client's).
+   */
+  tls?: TLSSocket;
 }
 
 export type HttpHandler = (
@@ -227,9 +233,11 @@ export class HttpListener {
     // With PROXY protocol the header's source is the peer; X-Forwarded-For still applies when
     // that peer is itself a trusted proxy.
     const peer = this.peer(req);
+    const own = req.socket instanceof TLSSocket && !this.trust.trusts(peer);
     return {
       ip: clientAddress(peer, req.headers['x-forwarded-for'], this.trust),
       secure: this.secure || isForwardedSecure(peer, req.headers['x-forwarded-proto'], this.trust),
+      ...(own ? { tls: req.socket as TLSSocket } : {}),
     };
   }
 

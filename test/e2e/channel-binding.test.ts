@@ -6,10 +6,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SecureVersion } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
 import { type ChannelBinding, scramClient } from '../../src/c2s/sasl/index.ts';
+import { ensureSelfSignedCertificate } from '../../src/net/tls-certificate.ts';
 import { type Element, NS_SASL, NS_STREAM, x } from '../../src/xml/index.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { TestClient } from '../support/xmpp-client.ts';
@@ -29,12 +34,19 @@ function python(args: string[]): Promise<{ code: number; out: string }> {
 
 describe('channel binding with real clients and on the wire', () => {
   let server: TestServer;
+  let certDir: string;
   before(async () => {
-    server = await startTestServer();
+    certDir = await mkdtemp(join(tmpdir(), 'meerkat-cb-e2e-'));
+    const cert = await ensureSelfSignedCertificate(certDir, ['localhost']);
+    // A third HTTP listener with TLS behind a (trusted) TLS-terminating proxy.
+    server = await startTestServer({
+      toml: `[[listen.http]]\nport = 5283\nip = "127.0.0.1"\ntrusted_proxies = ["127.0.0.1"]\ntls.certfile = ${JSON.stringify(cert.certfile)}\ntls.keyfile = ${JSON.stringify(cert.keyfile)}\n`,
+    });
     await server.register('alice', 'secret');
   });
   after(async () => {
     await server.stop();
+    await rm(certDir, { recursive: true, force: true });
   });
 
   describe('stock slixmpp 1.8.3 (always asks for tls-unique)', () => {
@@ -238,4 +250,103 @@ asyncio.run(asyncio.wait_for(main(), 30))
       });
     });
   }
+
+  describe('WebSocket', () => {
+    const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
+
+    /** A raw RFC 7395 client; resolves with the socket and its TLS connection, if any. */
+    async function wsOpen(url: string, version?: SecureVersion) {
+      const pin = version ? { minVersion: version, maxVersion: version } : {};
+      const ws = new WebSocket(url, ['xmpp'], { rejectUnauthorized: false, ...pin });
+      const messages: string[] = [];
+      ws.on('message', (d) => messages.push(d.toString()));
+      const socket = await new Promise<import('node:tls').TLSSocket | undefined>(
+        (resolve, reject) => {
+          ws.once('upgrade', (res) => {
+            const s = res.socket as import('node:tls').TLSSocket;
+            resolve(s.encrypted ? s : undefined);
+          });
+          ws.once('error', reject);
+        },
+      );
+      await new Promise<void>((r) => (ws.readyState === WebSocket.OPEN ? r() : ws.once('open', r)));
+      let seen = 0;
+      const next = async (re: RegExp): Promise<RegExpMatchArray> => {
+        const deadline = Date.now() + 5000;
+        for (;;) {
+          while (seen < messages.length) {
+            const m = messages[seen++]!.match(re);
+            if (m) return m;
+          }
+          if (Date.now() > deadline) throw new Error(`timed out; got ${messages.join(' | ')}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      ws.send(`<open xmlns='${FRAMING}' to='localhost' version='1.0'/>`);
+      const features = (await next(/<stream:features|<features/))!.input!;
+      const types = [...features.matchAll(/<channel-binding type=['"]([^'"]+)['"]/g)].map(
+        (m) => m[1],
+      );
+      const mechs = [...features.matchAll(/<mechanism>([^<]+)<\/mechanism>/g)].map((m) => m[1]);
+      /** One SCRAM exchange: 'success', or the failure's condition and text. */
+      const scram = async (mechanism: string, c: ReturnType<typeof scramClient>) => {
+        const b64 = (t: string) => Buffer.from(t).toString('base64');
+        ws.send(`<auth xmlns='${NS_SASL}' mechanism='${mechanism}'>${b64(c.first())}</auth>`);
+        let m = await next(/<(challenge|success|failure)[^>]*>([\s\S]*?)<\/\1>|<failure[^>]*\/>/);
+        if (m[1] === 'challenge') {
+          const final = await c.final(Buffer.from(m[2]!, 'base64').toString());
+          ws.send(`<response xmlns='${NS_SASL}'>${b64(final)}</response>`);
+          m = await next(/<(success|failure)[^>]*>([\s\S]*?)<\/\1>/);
+        }
+        return m[1] === 'success'
+          ? 'success'
+          : m[2]!
+              .replace(/<text[^>]*>|<\/text>|\/>|</g, ' ')
+              .trim()
+              .replace(/\s+/g, ' ');
+      };
+      return { ws, socket, types, mechs, scram };
+    }
+
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      test(`wss:// straight from the client, ${version}: bound to its TLS connection`, async () => {
+        const c = await wsOpen(`wss://127.0.0.1:${server.httpsPort}/ws-xmpp`, version);
+        const s = c.socket!;
+        const types = TYPES[version];
+        assert.deepEqual(c.types, [...types]);
+        assert.deepEqual(c.mechs.slice(0, 2), ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS']);
+        const data =
+          version === 'TLSv1.3'
+            ? s.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0))
+            : s.getFinished()!;
+        const wrong = { type: types[0], data: Buffer.alloc(data.length, 5) };
+        assert.equal(
+          await c.scram('SCRAM-SHA-1-PLUS', scramClient('sha1', 'alice', 'secret', wrong)),
+          'not-authorized channel-bindings-dont-match',
+        );
+        const right = { type: types[0], data };
+        assert.equal(
+          await c.scram('SCRAM-SHA-256-PLUS', scramClient('sha256', 'alice', 'secret', right)),
+          'success',
+        );
+        c.ws.close();
+      });
+    }
+
+    test('ws:// (no TLS) and wss:// through a trusted proxy: no -PLUS, y accepted', async () => {
+      for (const url of [
+        `ws://127.0.0.1:${server.httpPort}/ws-xmpp`,
+        `wss://127.0.0.1:${server.node.httpPorts()[2]}/ws-xmpp`,
+      ]) {
+        const c = await wsOpen(url);
+        assert.deepEqual(c.types, [], url);
+        assert.ok(!c.mechs.some((m) => m.endsWith('-PLUS')), url);
+        const y = scramClient('sha256', 'alice', 'secret', undefined, {
+          supportsChannelBinding: true,
+        });
+        assert.equal(await c.scram('SCRAM-SHA-256', y), 'success', url);
+        c.ws.close();
+      }
+    });
+  });
 });
