@@ -27,6 +27,13 @@ declare module '@xmpp/client' {
     socket: unknown;
     reconnect: { stop(): void };
     iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
+    iqCallee: {
+      get(
+        ns: string,
+        name: string,
+        handler: (ctx: { element: Element; stanza: Element }) => Element | undefined,
+      ): void;
+    };
     on(event: 'stanza', cb: (s: Element) => void): void;
     on(
       event: 'error' | 'offline' | 'online' | 'status' | 'element' | 'nonza',
