@@ -13,6 +13,7 @@ import { modPep } from './pep/index.ts';
 import { modPing } from './ping/index.ts';
 import { modPresence } from './presence/index.ts';
 import { modPrivate } from './private/index.ts';
+import { modEventPusherPush } from './push/index.ts';
 import { modRegister } from './register/index.ts';
 import { modRoster } from './roster/index.ts';
 import { modStreamManagement } from './stream-management/index.ts';
@@ -26,6 +27,7 @@ export const ALL_MODULES: readonly ModuleDefinition<unknown>[] = [
   modCarbons,
   modCsi,
   modDisco,
+  modEventPusherPush,
   modExtdisco,
   modHttpUpload,
   modLast,

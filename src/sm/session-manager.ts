@@ -7,6 +7,8 @@ import type { Element } from '../xml/index.ts';
 export interface LocalSession extends SessionRef {
   readonly jid: Jid;
   readonly connectedAt: number;
+  /** Stream management keeps it while its connection is gone (XEP-0198 §5); absent: false. */
+  readonly detached?: boolean;
   /** Writes a stanza to the client (after user-receive-packet hooks). */
   deliver(stanza: Element): Promise<void>;
   /** Ends the session with a stream error (e.g. conflict, system-shutdown). */
